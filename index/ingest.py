@@ -115,7 +115,9 @@ def index_documents(
 
     `progress(total_chunks)` may return a callback that is told of each embedded batch.
     """
-    chunks = {d.doc_id: chunk_document(pipeline, d) for d in documents if not pipeline.is_current(d)}
+    chunks = {
+        d.doc_id: chunk_document(pipeline, d) for d in documents if not pipeline.is_current(d)
+    }
     tick = progress(sum(len(c) for c in chunks.values())) if progress else None
     results = []
     for document in documents:

@@ -71,11 +71,48 @@ def _decode(name: str, data: bytes) -> str:
         ) from exc
 
 
-_DROP_TAGS = ("script", "style", "noscript", "template", "nav", "header", "footer", "aside",
-              "form", "svg", "iframe", "button")
-_BLOCK_TAGS = ("p", "div", "section", "article", "main", "h1", "h2", "h3", "h4", "h5", "h6",
-               "li", "ul", "ol", "table", "tr", "blockquote", "pre", "figure", "figcaption",
-               "dd", "dt", "br", "hr", "td", "th")
+_DROP_TAGS = (
+    "script",
+    "style",
+    "noscript",
+    "template",
+    "nav",
+    "header",
+    "footer",
+    "aside",
+    "form",
+    "svg",
+    "iframe",
+    "button",
+)
+_BLOCK_TAGS = (
+    "p",
+    "div",
+    "section",
+    "article",
+    "main",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "li",
+    "ul",
+    "ol",
+    "table",
+    "tr",
+    "blockquote",
+    "pre",
+    "figure",
+    "figcaption",
+    "dd",
+    "dt",
+    "br",
+    "hr",
+    "td",
+    "th",
+)
 
 
 def _load_html(html: str) -> Loaded:

@@ -117,8 +117,13 @@ class Catalog:
         view = self.view()
         infos = [
             DocumentInfo(
-                d.doc_id, d.title, d.author, d.source, d.sha256,
-                view.fingerprints[d.doc_id], len(view.by_doc[d.doc_id]),
+                d.doc_id,
+                d.title,
+                d.author,
+                d.source,
+                d.sha256,
+                view.fingerprints[d.doc_id],
+                len(view.by_doc[d.doc_id]),
             )
             for d in view.documents.values()
         ]
@@ -138,7 +143,9 @@ class Catalog:
 
     def clear_pending(self, chunk_ids: set[str]) -> None:
         with self._lock:
-            self._db.executemany("DELETE FROM pending WHERE chunk_id = ?", [(c,) for c in chunk_ids])
+            self._db.executemany(
+                "DELETE FROM pending WHERE chunk_id = ?", [(c,) for c in chunk_ids]
+            )
             self._sync_version()
 
     def replace_document(
@@ -161,14 +168,29 @@ class Catalog:
                 self._db.execute("DELETE FROM chunks WHERE doc_id = ?", (document.doc_id,))
                 self._db.execute(
                     "INSERT OR REPLACE INTO documents VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    (document.doc_id, document.title, document.author, document.source,
-                     document.sha256, fingerprint, document.text),
+                    (
+                        document.doc_id,
+                        document.title,
+                        document.author,
+                        document.source,
+                        document.sha256,
+                        fingerprint,
+                        document.text,
+                    ),
                 )
                 self._db.executemany(
                     "INSERT INTO chunks VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                     [
-                        (c.chunk_id, c.doc_id, c.position, c.start, c.end,
-                         json.dumps(c.sentences), json.dumps(t), v.astype(np.float32).tobytes())
+                        (
+                            c.chunk_id,
+                            c.doc_id,
+                            c.position,
+                            c.start,
+                            c.end,
+                            json.dumps(c.sentences),
+                            json.dumps(t),
+                            v.astype(np.float32).tobytes(),
+                        )
                         for c, t, v in zip(chunks, terms, vectors, strict=True)
                     ],
                 )

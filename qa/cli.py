@@ -75,8 +75,11 @@ def index_command(
         results = index_documents(pipeline, plan.documents, progress=_progress_bar)
     if as_json:
         print_json(
-            {"documents": [asdict(r) for r in results], "skipped": plan.skipped,
-             "failed": plan.failed}
+            {
+                "documents": [asdict(r) for r in results],
+                "skipped": plan.skipped,
+                "failed": plan.failed,
+            }
         )
     else:
         for r in results:

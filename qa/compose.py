@@ -13,6 +13,11 @@ from qa.types import Citation, Passage
 # How the sentence support score mixes meaning and wording; calibrated in eval/calibrate.py.
 SIMILARITY_WEIGHT = 0.6
 MIN_SENTENCE_WORDS = 4
+# Stems that frame a question about a text rather than name its subject.
+_QUESTION_FRAME = frozenset(
+    "say said tell talk think mention describ explain write wrote argu accord author document "
+    "articl text claim suggest state view opinion point main".split()
+)
 
 
 @dataclass(frozen=True)
@@ -82,7 +87,7 @@ def term_overlap(question_terms: list[str], sentence_terms: set[str], view: View
 
 def score_sentences(context: AnswerContext) -> list[Candidate]:
     """Every distinct sentence of the passages with its support score, best first."""
-    question_terms = lexical_terms(context.question)
+    question_terms = [t for t in lexical_terms(context.question) if t not in _QUESTION_FRAME]
     seen: set[tuple[str, int, int]] = set()
     candidates = []
     for marker, passage in enumerate(context.passages, start=1):
@@ -115,7 +120,9 @@ def select_sentences(candidates: list[Candidate], settings: AnswerSettings) -> l
             break
         if candidate.score < max(settings.min_support, usable[0].score - settings.margin):
             break
-        if any(candidate.quote == c.quote or float(candidate.vector @ c.vector) > 0.92 for c in chosen):
+        if any(
+            candidate.quote == c.quote or float(candidate.vector @ c.vector) > 0.92 for c in chosen
+        ):
             continue
         chosen.append(candidate)
     return chosen

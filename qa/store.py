@@ -56,7 +56,9 @@ class ChunkStore:
             if settings.url:
                 url = urlparse(settings.url)
                 if url.scheme not in ("http", "https") or not url.hostname:
-                    raise ConfigError(f"QA_STORE__URL must look like http://host:port, got {settings.url!r}")
+                    raise ConfigError(
+                        f"QA_STORE__URL must look like http://host:port, got {settings.url!r}"
+                    )
                 chroma_settings.chroma_server_http_timeout = settings.timeout_s  # type: ignore[attr-defined]
                 self._client = chromadb.HttpClient(
                     host=url.hostname,
@@ -76,7 +78,9 @@ class ChunkStore:
         except ConfigError:
             raise
         except Exception as exc:
-            raise StoreUnavailable(f"cannot open the Chroma store at {self.location}: {exc}") from exc
+            raise StoreUnavailable(
+                f"cannot open the Chroma store at {self.location}: {exc}"
+            ) from exc
 
     def _call(self, what: str, fn: Any, *args: Any, **kwargs: Any) -> Any:
         try:
@@ -107,8 +111,13 @@ class ChunkStore:
                 embeddings=vectors[first : first + batch],
                 documents=[c.text for c in part],
                 metadatas=[
-                    {"doc_id": c.doc_id, "title": titles[c.doc_id], "position": c.position,
-                     "start": c.start, "end": c.end}
+                    {
+                        "doc_id": c.doc_id,
+                        "title": titles[c.doc_id],
+                        "position": c.position,
+                        "start": c.start,
+                        "end": c.end,
+                    }
                     for c in part
                 ],
             )

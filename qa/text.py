@@ -1,14 +1,63 @@
 """Sentence spans in plain text; shared by chunking, answering and citation checks."""
 
+import itertools
 import re
 
 from qa.types import Span
 
 # Words that end with a full stop without ending a sentence.
 _ABBREVIATIONS = frozenset(
-    "mr mrs ms dr prof st jr sr vs etc inc ltd co corp gen col lt sgt capt rev fig "
-    "approx e.g i.e u.s u.k u.n a.m p.m jan feb mar apr jun jul aug sep sept oct nov dec "
-    "mt ft dept est op vol ch pp".split()
+    [
+        "mr",
+        "mrs",
+        "ms",
+        "dr",
+        "prof",
+        "st",
+        "jr",
+        "sr",
+        "vs",
+        "etc",
+        "inc",
+        "ltd",
+        "co",
+        "corp",
+        "gen",
+        "col",
+        "lt",
+        "sgt",
+        "capt",
+        "rev",
+        "fig",
+        "approx",
+        "e.g",
+        "i.e",
+        "u.s",
+        "u.k",
+        "u.n",
+        "a.m",
+        "p.m",
+        "jan",
+        "feb",
+        "mar",
+        "apr",
+        "jun",
+        "jul",
+        "aug",
+        "sep",
+        "sept",
+        "oct",
+        "nov",
+        "dec",
+        "mt",
+        "ft",
+        "dept",
+        "est",
+        "op",
+        "vol",
+        "ch",
+        "pp",
+    ]
 )
 # A candidate boundary: terminal punctuation, optional closing quotes/brackets, whitespace.
 _BOUNDARY = re.compile(r"[.!?…]+[\"'”’)\]]*(?=\s)")
@@ -41,7 +90,7 @@ def split_sentences(text: str, offset: int = 0) -> list[Span]:
                 continue
             cuts.append(line.start() + end)
         cuts.append(line.end())
-        for a, b in zip(cuts, cuts[1:], strict=False):
+        for a, b in itertools.pairwise(cuts):
             piece = text[a:b]
             stripped = piece.strip()
             if stripped:

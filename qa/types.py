@@ -82,3 +82,11 @@ class Answer:
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-ready form."""
         return asdict(self)
+
+
+@dataclass(frozen=True)
+class Turn:
+    """One earlier message of a conversation: role is "user" or "assistant"."""
+
+    role: str
+    content: str

@@ -33,5 +33,7 @@ def build_answerer(settings: Settings) -> Answerer:
     known = available_llms()
     name = settings.llm.provider.lower()
     if name not in _FACTORIES:
-        raise ConfigError(f"unknown answerer {name!r} (QA_LLM__PROVIDER); known: {', '.join(known)}")
+        raise ConfigError(
+            f"unknown answerer {name!r} (QA_LLM__PROVIDER); known: {', '.join(known)}"
+        )
     return _FACTORIES[name](settings)
