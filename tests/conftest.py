@@ -1,0 +1,98 @@
+"""Shared fixtures: real model, real Chroma (embedded in a temp dir, or a `chroma run` server)."""
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+
+from index.ingest import SAMPLE_CORPUS, index_documents, plan_paths
+from qa.pipeline import Pipeline, build_pipeline
+from qa.settings import Settings
+
+SettingsFactory = Callable[..., Settings]
+
+
+def make_settings(store_path: Path, **sections: dict) -> Settings:
+    """Settings for a test: a private store, defaults elsewhere, overrides per section."""
+    store = {"path": store_path, **sections.pop("store", {})}
+    return Settings(_env_file=None, store=store, **sections)
+
+
+@pytest.fixture
+def settings_factory(tmp_path: Path) -> SettingsFactory:
+    """Build Settings with a fresh store under this test's tmp_path."""
+    return lambda **sections: make_settings(tmp_path / "store", **sections)
+
+
+@pytest.fixture
+def pipeline(settings_factory: SettingsFactory) -> Iterator[Pipeline]:
+    """An empty pipeline of this test's own."""
+    p = build_pipeline(settings_factory())
+    yield p
+    p.close()
+
+
+@pytest.fixture(scope="session")
+def sample_pipeline(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pipeline]:
+    """The sample corpus indexed once per session; tests must not change it."""
+    settings = make_settings(tmp_path_factory.mktemp("sample") / "store")
+    p = build_pipeline(settings)
+    index_documents(p, plan_paths([SAMPLE_CORPUS], 10**8).documents)
+    yield p
+    p.close()
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for_http(url: str, timeout: float = 90.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.3)
+    raise TimeoutError(f"nothing answered at {url} within {timeout:.0f} s")
+
+
+@pytest.fixture(scope="session")
+def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real `chroma run` on a loopback port; yields its URL."""
+    chroma = shutil.which("chroma", path=str(Path(sys.executable).parent)) or shutil.which("chroma")
+    if chroma is None:
+        pytest.fail("the `chroma` command (from the chromadb package) is not installed")
+    port = free_port()
+    data = tmp_path_factory.mktemp("chroma-server")
+    log = open(data / "server.log", "wb")  # noqa: SIM115
+    process = subprocess.Popen(
+        [chroma, "run", "--path", str(data / "db"), "--host", "127.0.0.1", "--port", str(port)],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_for_http(f"{url}/api/v2/heartbeat")
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        log.close()
