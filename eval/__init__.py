@@ -1,0 +1,1 @@
+"""Benchmarks, evaluation sets and the grounding evaluation runner."""
