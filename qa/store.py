@@ -59,7 +59,6 @@ class ChunkStore:
                     raise ConfigError(
                         f"QA_STORE__URL must look like http://host:port, got {settings.url!r}"
                     )
-                chroma_settings.chroma_server_http_timeout = settings.timeout_s  # type: ignore[attr-defined]
                 self._client = chromadb.HttpClient(
                     host=url.hostname,
                     port=url.port or (443 if url.scheme == "https" else 80),
