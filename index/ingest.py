@@ -14,6 +14,7 @@ from qa.types import Chunk, Document
 
 SAMPLE_CORPUS = Path(__file__).resolve().parent / "corpus"
 Progress = Callable[[int], None]
+EMBED_GROUP_CHUNKS = 128  # embed small documents together, in full batches
 
 
 @dataclass
@@ -113,20 +114,48 @@ def index_documents(
 ) -> list[IndexResult]:
     """Index each document, all or nothing per document; skips those already current.
 
-    `progress(total_chunks)` may return a callback that is told of each embedded batch.
+    Chunks of several small documents are embedded together (full batches), then each
+    document is written on its own. `progress(total_chunks)` may return a callback that is
+    told of each embedded batch.
     """
     chunks = {
         d.doc_id: chunk_document(pipeline, d) for d in documents if not pipeline.is_current(d)
     }
     tick = progress(sum(len(c) for c in chunks.values())) if progress else None
-    results = []
-    for document in documents:
+    results: dict[str, IndexResult] = {}
+    group: list[Document] = []
+    for position, document in enumerate(documents):
         if document.doc_id in chunks:
-            results.append(pipeline.add_document(document, chunks[document.doc_id], tick))
-        else:
-            count = len(pipeline.catalog.view().by_doc.get(document.doc_id, []))
-            results.append(IndexResult(document.doc_id, "unchanged", count))
-    return results
+            group.append(document)
+        last = position == len(documents) - 1
+        if group and (last or sum(len(chunks[d.doc_id]) for d in group) >= EMBED_GROUP_CHUNKS):
+            _write_group(pipeline, group, chunks, tick, results)
+            group = []
+    return [
+        results.get(d.doc_id)
+        or IndexResult(d.doc_id, "unchanged", len(pipeline.catalog.view().by_doc.get(d.doc_id, [])))
+        for d in documents
+    ]
+
+
+def _write_group(
+    pipeline: Pipeline,
+    group: list[Document],
+    chunks: dict[str, list[Chunk]],
+    tick: Progress | None,
+    results: dict[str, IndexResult],
+) -> None:
+    everything = [c for d in group for c in chunks[d.doc_id]]
+    chunk_vecs, sentence_vecs = pipeline.embed_chunks(everything, tick)
+    first = 0
+    for document in group:
+        count = len(chunks[document.doc_id])
+        part = slice(first, first + count)
+        vectors = (chunk_vecs[part], sentence_vecs[part])
+        results[document.doc_id] = pipeline.add_document(
+            document, chunks[document.doc_id], vectors=vectors
+        )
+        first += count
 
 
 def _title_from(source: str) -> str:

@@ -5,6 +5,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 
+import numpy as np
+
 from qa.catalog import Catalog, DocumentInfo
 from qa.compose import AnswerContext
 from qa.condense import condense_question
@@ -73,20 +75,31 @@ class Pipeline:
             == (document.sha256, document.title, document.author, document.source)
         )
 
+    def embed_chunks(
+        self, chunks: Sequence[Chunk], progress: Progress | None = None
+    ) -> tuple[np.ndarray, list[np.ndarray]]:
+        """Chunk vectors and per-sentence vectors, in one forward pass per chunk."""
+        relative = [tuple((a - c.start, b - c.start) for a, b in c.sentences) for c in chunks]
+        return self.embedder.encode_chunks([c.text for c in chunks], relative, progress)
+
     def add_document(
-        self, document: Document, chunks: Sequence[Chunk], progress: Progress | None = None
+        self,
+        document: Document,
+        chunks: Sequence[Chunk],
+        progress: Progress | None = None,
+        vectors: tuple[np.ndarray, list[np.ndarray]] | None = None,
     ) -> IndexResult:
-        """Index a document, replacing all of its earlier chunks; all or nothing."""
+        """Index a document, replacing all of its earlier chunks; all or nothing.
+
+        `vectors` may carry the output of embed_chunks(chunks) computed beforehand.
+        """
         if not chunks:
             raise InputError(f"{document.source}: no text to index")
         if self.is_current(document):
             return IndexResult(document.doc_id, "unchanged", len(chunks))
         self._recover()
         old = set(self.catalog.view().by_doc.get(document.doc_id, []))
-        relative = [tuple((a - c.start, b - c.start) for a, b in c.sentences) for c in chunks]
-        chunk_vecs, sentence_vecs = self.embedder.encode_chunks(
-            [c.text for c in chunks], relative, progress
-        )
+        chunk_vecs, sentence_vecs = vectors or self.embed_chunks(chunks, progress)
         new = {c.chunk_id for c in chunks}
         # Chroma first, marked pending; the catalog commit is what makes the chunks visible.
         self.catalog.mark_pending(new - old)
