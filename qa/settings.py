@@ -3,7 +3,7 @@
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -71,6 +71,15 @@ class ServiceSettings(BaseModel):
 
     host: str = "127.0.0.1"
     port: int = Field(8000, ge=1, le=65535)
+    api_key: SecretStr | None = Field(
+        None, description="Required on POST/DELETE /documents when set (X-API-Key header)"
+    )
+    cors_origins: list[str] = Field(
+        default_factory=list, description='Origins allowed by CORS, as JSON: ["https://a.b"]'
+    )
+    max_upload_mb: float = Field(20.0, gt=0, description="Largest upload request, all files")
+    max_upload_files: int = Field(10, ge=1, le=1000, description="Most files in one upload")
+    max_request_kb: int = Field(1024, ge=1, description="Largest request body other than uploads")
 
 
 class Settings(BaseSettings):

@@ -1,0 +1,54 @@
+"""FastAPI dependencies: the app state, the pipeline, settings and the API key check."""
+
+import hmac
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import APIKeyHeader
+
+from qa.pipeline import Pipeline
+from qa.settings import ServiceSettings
+from service.errors import Unauthorized
+from service.state import ServiceState
+
+_api_key_header = APIKeyHeader(
+    name="X-API-Key",
+    auto_error=False,
+    description="Needed on POST and DELETE /documents when QA_SERVICE__API_KEY is set.",
+)
+
+
+def get_state(request: Request) -> ServiceState:
+    return request.app.state.service
+
+
+StateDep = Annotated[ServiceState, Depends(get_state)]
+
+
+def get_pipeline(state: StateDep) -> Pipeline:
+    return state.pipeline()
+
+
+PipelineDep = Annotated[Pipeline, Depends(get_pipeline)]
+
+
+def get_service_settings(state: StateDep) -> ServiceSettings:
+    return state.settings.service
+
+
+ServiceSettingsDep = Annotated[ServiceSettings, Depends(get_service_settings)]
+
+
+def require_api_key(
+    settings: ServiceSettingsDep,
+    given: Annotated[str | None, Depends(_api_key_header)],
+) -> None:
+    """Pass when no key is configured, or when the X-API-Key header matches it."""
+    if settings.api_key is None:
+        return
+    expected = settings.api_key.get_secret_value().encode()
+    if not given or not hmac.compare_digest(given.encode(), expected):
+        raise Unauthorized("this endpoint needs the API key in the X-API-Key header")
+
+
+ApiKeyDep = Depends(require_api_key)

@@ -1,0 +1,192 @@
+"""HTTP request and response models, kept apart from the core's types."""
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from qa.types import Answer, Citation, Document, Passage, Turn
+
+# The ids index.split.document_id makes: a lowercase slug, a dash and six hex digits.
+DOC_ID_PATTERN = r"^[a-z0-9](?:[a-z0-9-]{0,78}[a-z0-9])?$"
+DocId = Annotated[str, StringConstraints(pattern=DOC_ID_PATTERN, max_length=80)]
+
+
+class TurnIn(BaseModel):
+    """One earlier message of the conversation, oldest first."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    role: Literal["user", "assistant"]
+    content: str = Field(max_length=20_000)
+
+    def to_turn(self) -> Turn:
+        return Turn(role=self.role, content=self.content)
+
+
+class AskRequest(BaseModel):
+    """A question, with the conversation so far for follow-ups."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"question": "What does the treaty signed in Pyongyang provide for?"},
+                {
+                    "question": "and what does she say about China?",
+                    "history": [
+                        {
+                            "role": "user",
+                            "content": "What does Gabriela Bernal say about the mutual "
+                            "assistance provision?",
+                        },
+                        {"role": "assistant", "content": "…"},
+                    ],
+                },
+            ]
+        },
+    )
+
+    question: str = Field(description="The question; empty or over-long questions are refused")
+    history: list[TurnIn] = Field(default_factory=list, max_length=50)
+    top_k: int | None = Field(None, ge=1, le=50, description="Passages to use")
+    doc_ids: list[DocId] | None = Field(
+        None, max_length=100, description="Only search these documents"
+    )
+
+
+class CitationOut(BaseModel):
+    """Answer sentence support: the document's text[start:end] is the quote."""
+
+    marker: int
+    doc_id: str
+    title: str
+    source: str
+    chunk_id: str
+    start: int
+    end: int
+    quote: str
+
+    @classmethod
+    def of(cls, c: Citation) -> "CitationOut":
+        return cls(**vars(c))
+
+
+class PassageOut(BaseModel):
+    """A retrieved passage with its fused, dense and BM25 scores."""
+
+    rank: int
+    chunk_id: str
+    doc_id: str
+    title: str
+    source: str
+    start: int
+    end: int
+    text: str
+    score: float
+    dense_score: float | None = None
+    lexical_score: float | None = None
+
+    @classmethod
+    def of(cls, p: Passage) -> "PassageOut":
+        return cls(**vars(p))
+
+
+class AskResponse(BaseModel):
+    """A cited answer, or an abstention that still lists the closest passages."""
+
+    question: str
+    text: str = Field(description="Sentences, each ending in a [n] citation marker")
+    abstained: bool
+    citations: list[CitationOut]
+    passages: list[PassageOut]
+    backend: str
+    query: str = Field(description="The standalone query retrieval used")
+    support: float
+    timings_ms: dict[str, float]
+
+    @classmethod
+    def of(cls, a: Answer) -> "AskResponse":
+        return cls(
+            question=a.question,
+            text=a.text,
+            abstained=a.abstained,
+            citations=[CitationOut.of(c) for c in a.citations],
+            passages=[PassageOut.of(p) for p in a.passages],
+            backend=a.backend,
+            query=a.query,
+            support=a.support,
+            timings_ms=dict(a.timings_ms),
+        )
+
+
+class DocumentSummary(BaseModel):
+    """An indexed document, as listed (built from the pipeline's document records)."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    doc_id: str
+    title: str
+    author: str
+    source: str
+    chunks: int
+
+
+class DocumentList(BaseModel):
+    documents: list[DocumentSummary]
+
+
+class DocumentDetail(DocumentSummary):
+    """A document's metadata and full normalised text (citation offsets point into it)."""
+
+    sha256: str
+    text: str
+
+    @classmethod
+    def of_document(cls, d: Document, chunks: int) -> "DocumentDetail":
+        return cls(
+            doc_id=d.doc_id,
+            title=d.title,
+            author=d.author,
+            source=d.source,
+            chunks=chunks,
+            sha256=d.sha256,
+            text=d.text,
+        )
+
+
+class UploadResult(BaseModel):
+    doc_id: str
+    title: str
+    source: str
+    status: Literal["added", "replaced", "unchanged"]
+    chunks: int
+
+
+class UploadResponse(BaseModel):
+    documents: list[UploadResult]
+
+
+class DeleteResponse(BaseModel):
+    doc_id: str
+    chunks_removed: int
+
+
+class Health(BaseModel):
+    status: Literal["ok", "ready", "not_ready"]
+    detail: str = ""
+
+
+class ErrorDetail(BaseModel):
+    code: str
+    message: str
+
+
+class ErrorResponse(BaseModel):
+    """The body of every error response."""
+
+    error: ErrorDetail
+
+
+def error_responses(*statuses: int) -> dict[int | str, dict]:
+    """OpenAPI entries for the error statuses a route can answer with."""
+    return {status: {"model": ErrorResponse} for status in statuses}

@@ -1,0 +1,63 @@
+"""What the app keeps between requests: settings, the pipeline once built, and the write lock."""
+
+import logging
+import threading
+
+from qa.errors import StoreUnavailable
+from qa.pipeline import Pipeline, build_pipeline
+from qa.settings import Settings
+from service.errors import NotReady
+from service.locks import ReadWriteLock
+
+log = logging.getLogger("service")
+
+
+class ServiceState:
+    """Builds the pipeline once (model loaded and warmed, store opened) and hands it out."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.lock = ReadWriteLock()
+        self._pipeline: Pipeline | None = None
+        self._building = threading.Lock()
+        self.startup_error = ""
+
+    @property
+    def built(self) -> bool:
+        return self._pipeline is not None
+
+    def start(self) -> None:
+        """Build now; an unreachable store is remembered and retried on the next request."""
+        try:
+            self.pipeline()
+        except NotReady as exc:
+            log.warning("%s", exc.message)
+
+    def pipeline(self) -> Pipeline:
+        if self._pipeline is not None:
+            return self._pipeline
+        with self._building:
+            if self._pipeline is None:
+                try:
+                    pipeline = build_pipeline(self.settings)
+                except StoreUnavailable as exc:
+                    self.startup_error = exc.message
+                    raise NotReady(f"the service is not ready: {exc.message}") from exc
+                warm(pipeline)
+                self._pipeline = pipeline
+                self.startup_error = ""
+        return self._pipeline
+
+    def close(self) -> None:
+        if self._pipeline is not None:
+            self._pipeline.close()
+            self._pipeline = None
+
+
+def warm(pipeline: Pipeline) -> None:
+    """Load the model and run it once, so the first question pays no start-up cost.
+
+    Also run after every index change: chunking counts tokens without truncation, and the
+    tokenizer must be back in the query's configuration before questions run side by side.
+    """
+    pipeline.embedder.encode(["warm-up"])
