@@ -26,8 +26,8 @@ $(STAMP): pyproject.toml
 index: install ## index the sample corpus (skips what is already indexed)
 	$(QA) index index/corpus
 
-run: index ## index the sample corpus and answer a sample question
-	$(QA) ask "What does the treaty signed in Pyongyang provide for?"
+run: index ## index the sample corpus if needed, then serve the API and web chat on 127.0.0.1:8000
+	$(QA) serve --host 127.0.0.1 --port 8000
 
 browser: ## Debian's chromium for the browser tests (Playwright's own download does not work here)
 	command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium)

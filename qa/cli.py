@@ -171,6 +171,35 @@ def remove_command(
         typer.echo(f"removed {doc_id} ({removed} chunks)")
 
 
+@app.command("serve")
+def serve_command(
+    host: Annotated[str | None, typer.Option(help="Address to bind (QA_SERVICE__HOST).")] = None,
+    port: Annotated[
+        int | None, typer.Option(min=1, max=65535, help="Port (QA_SERVICE__PORT).")
+    ] = None,
+) -> None:
+    """Serve the HTTP API and the web chat (http://127.0.0.1:8000/ by default)."""
+    import uvicorn
+
+    from service import create_app
+
+    with failing_cleanly():
+        settings = load_settings()
+        app = create_app(settings)
+    typer.echo(
+        f"groundedqa: web chat and API at http://{host or settings.service.host}:"
+        f"{port or settings.service.port}/ (API docs at /docs); Ctrl-C stops",
+        err=True,
+    )
+    with failing_cleanly():
+        uvicorn.run(
+            app,
+            host=host or settings.service.host,
+            port=port or settings.service.port,
+            log_level="info",
+        )
+
+
 @app.command("config")
 def config_command(as_json: JsonFlag = False) -> None:
     """Show the effective settings (defaults, .env and QA_* variables combined)."""
