@@ -33,12 +33,6 @@ class Unauthorized(QAError):
     code = "unauthorized"
 
 
-class NotReady(QAError):
-    """The pipeline is not built yet (the store could not be opened at start-up)."""
-
-    code = "not_ready"
-
-
 # Most specific first: the first class an error is an instance of decides its status.
 STATUS: tuple[tuple[type[QAError], int], ...] = (
     (DocumentNotFound, 404),
@@ -48,7 +42,6 @@ STATUS: tuple[tuple[type[QAError], int], ...] = (
     (InputError, 400),
     (Unauthorized, 401),
     (StoreUnavailable, 503),
-    (NotReady, 503),
     (BackendError, 502),
     (ConfigError, 500),
 )

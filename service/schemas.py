@@ -172,7 +172,7 @@ class DeleteResponse(BaseModel):
 
 
 class Health(BaseModel):
-    status: Literal["ok", "ready", "not_ready"]
+    status: Literal["ok", "ready"]
     detail: str = ""
 
 

@@ -6,7 +6,6 @@ import threading
 from qa.errors import StoreUnavailable
 from qa.pipeline import Pipeline, build_pipeline
 from qa.settings import Settings
-from service.errors import NotReady
 from service.locks import ReadWriteLock
 
 log = logging.getLogger("service")
@@ -20,7 +19,6 @@ class ServiceState:
         self.lock = ReadWriteLock()
         self._pipeline: Pipeline | None = None
         self._building = threading.Lock()
-        self.startup_error = ""
 
     @property
     def built(self) -> bool:
@@ -30,22 +28,17 @@ class ServiceState:
         """Build now; an unreachable store is remembered and retried on the next request."""
         try:
             self.pipeline()
-        except NotReady as exc:
-            log.warning("%s", exc.message)
+        except StoreUnavailable as exc:
+            log.warning("not ready, will retry on the next request: %s", exc.message)
 
     def pipeline(self) -> Pipeline:
         if self._pipeline is not None:
             return self._pipeline
         with self._building:
             if self._pipeline is None:
-                try:
-                    pipeline = build_pipeline(self.settings)
-                except StoreUnavailable as exc:
-                    self.startup_error = exc.message
-                    raise NotReady(f"the service is not ready: {exc.message}") from exc
+                pipeline = build_pipeline(self.settings)
                 warm(pipeline)
                 self._pipeline = pipeline
-                self.startup_error = ""
         return self._pipeline
 
     def close(self) -> None:
