@@ -1,5 +1,6 @@
 """Question + passages -> a cited answer or an honest abstention, by the chosen answerer."""
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -8,7 +9,7 @@ import numpy as np
 from qa.catalog import View
 from qa.lexical import lexical_terms
 from qa.settings import AnswerSettings
-from qa.types import Citation, Passage
+from qa.types import Citation, Claim, Passage
 
 # How the sentence support score mixes meaning and wording; calibrated in eval/calibrate.py.
 SIMILARITY_WEIGHT = 0.6
@@ -29,6 +30,7 @@ class AnswerContext:
     vector: np.ndarray
     passages: tuple[Passage, ...]
     view: View
+    encode: Callable[[Sequence[str]], np.ndarray] | None = None
 
 
 @dataclass(frozen=True)
@@ -39,6 +41,8 @@ class Composition:
     citations: tuple[Citation, ...]
     abstained: bool
     support: float
+    claims: tuple[Claim, ...] = ()
+    fallback: str | None = None
 
 
 class Answerer(Protocol):

@@ -1,14 +1,16 @@
 """The core's composition root: build_pipeline(settings), then index, ask and manage documents."""
 
+import re
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cached_property
+from typing import Any
 
 import numpy as np
 
 from qa.catalog import Catalog, DocumentInfo
-from qa.compose import AnswerContext
+from qa.compose import AnswerContext, Composition
 from qa.condense import condense_question
 from qa.embeddings import Embedder
 from qa.errors import DocumentNotFound, InputError, InvalidQuestion
@@ -19,6 +21,7 @@ from qa.store import ChunkStore
 from qa.types import Answer, Chunk, Document, Turn
 
 Progress = Callable[[int], None]
+StreamEvent = tuple[str, Any]
 
 
 @dataclass(frozen=True)
@@ -152,8 +155,48 @@ class Pipeline:
 
         With `history` (earlier turns, oldest first) a follow-up is made standalone first.
         """
+        context, timings, began = self._prepare(question, top_k, doc_ids, history)
+        mark = time.perf_counter()
+        composition = self.answerer.compose(context)
+        return self._finish(context, composition, timings, mark, began)
+
+    def ask_stream(
+        self,
+        question: str,
+        top_k: int | None = None,
+        doc_ids: Sequence[str] | None = None,
+        history: Sequence[Turn] = (),
+    ) -> Iterator[StreamEvent]:
+        """The answer as events: ("passages", [Passage]), ("delta", str)..., ("answer", Answer).
+
+        Deltas are the text as it is written; the final Answer holds the verified text.
+        """
+        context, timings, began = self._prepare(question, top_k, doc_ids, history)
+        yield "passages", context.passages
+        mark = time.perf_counter()
+        composition: Composition | None = None
+        stream = getattr(self.answerer, "stream", None)
+        if stream is None:
+            composition = self.answerer.compose(context)
+            for piece in _sentences_of(composition):
+                yield "delta", piece
+        else:
+            for item in stream(context):
+                if isinstance(item, Composition):
+                    composition = item
+                else:
+                    yield "delta", item
+        assert composition is not None
+        yield "answer", self._finish(context, composition, timings, mark, began)
+
+    def _prepare(
+        self,
+        question: str,
+        top_k: int | None,
+        doc_ids: Sequence[str] | None,
+        history: Sequence[Turn],
+    ) -> tuple[AnswerContext, dict[str, float], float]:
         question = self.check_question(question)
-        query = condense_question(question, history)
         view = self.catalog.view()
         if not view.chunks:
             raise InputError("nothing is indexed yet: index documents first (qa index PATH)")
@@ -162,27 +205,59 @@ class Pipeline:
         embedder = self.embedder  # loads the model outside the timed stages on first use
         timings: dict[str, float] = {}
         began = time.perf_counter()
+        query = self._condense(question, history)
+        if query != question:
+            timings["condense_ms"] = _since(began)
+        mark = time.perf_counter()
         vector = embedder.encode([query])[0]
-        timings["embed_ms"] = _since(began)
+        timings["embed_ms"] = _since(mark)
         mark = time.perf_counter()
         view, passages = self.retriever.retrieve(query, vector, top_k, doc_ids)
         timings["retrieve_ms"] = _since(mark)
-        mark = time.perf_counter()
-        context = AnswerContext(question, query, vector, tuple(passages), view)
-        composition = self.answerer.compose(context)
+        context = AnswerContext(question, query, vector, tuple(passages), view, embedder.encode)
+        return context, timings, began
+
+    def _condense(self, question: str, history: Sequence[Turn]) -> str:
+        """A standalone query: written by the LLM backend when there is one, else by rule."""
+        query = condense_question(question, history)
+        condense = getattr(self.answerer, "condense", None)
+        if query == question or condense is None:
+            return query
+        try:
+            written = condense(question, list(history))
+        except Exception:  # a failing model must not fail the question: keep the rule's query
+            return query
+        return written if 0 < len(written) <= self.settings.answer.max_question_chars else query
+
+    def _finish(
+        self,
+        context: AnswerContext,
+        composition: Composition,
+        timings: dict[str, float],
+        mark: float,
+        began: float,
+    ) -> Answer:
         timings["compose_ms"] = _since(mark)
         timings["total_ms"] = _since(began)
         return Answer(
-            question=question,
+            question=context.question,
             text=composition.text,
             abstained=composition.abstained,
             citations=composition.citations,
-            passages=tuple(passages),
+            passages=context.passages,
             backend=self.answerer.name,
-            query=query,
+            query=context.query,
             support=composition.support,
             timings_ms=timings,
+            claims=composition.claims,
+            fallback=composition.fallback,
         )
+
+
+def _sentences_of(composition: Composition) -> list[str]:
+    """A composed answer cut where its citation markers end, for streaming."""
+    pieces = re.findall(r".+?\[\d+\](?:\s+|$)", composition.text)
+    return pieces if "".join(pieces) == composition.text else [composition.text]
 
 
 def _since(mark: float) -> float:

@@ -61,9 +61,27 @@ class AnswerSettings(BaseModel):
 
 
 class LLMSettings(BaseModel):
-    """Which answerer composes the answer."""
+    """Which answerer composes the answer, and how a language model is reached."""
 
-    provider: Literal["extractive"] = "extractive"
+    provider: Literal["extractive", "llamacpp", "openai", "ollama"] = "extractive"
+    model: str = Field("", description="Model name for openai/ollama; a label for llamacpp")
+    model_path: Path | None = Field(
+        None, description="GGUF file for llamacpp; empty = packaged SmolLM2-135M-Instruct"
+    )
+    base_url: str | None = Field(None, description="OpenAI-compatible or Ollama endpoint")
+    api_key: SecretStr | None = Field(None, description="Key for the openai endpoint")
+    timeout_s: float = Field(30.0, gt=0, description="Give up on the model after this long")
+    max_tokens: int = Field(160, ge=16, le=4096, description="Longest answer the model writes")
+    temperature: float = Field(0.0, ge=0, le=2)
+    threads: int = Field(1, ge=1, le=64, description="CPU threads for llamacpp")
+    context_tokens: int = Field(2048, ge=512, le=131072, description="llamacpp context size")
+    max_passages: int = Field(3, ge=1, le=20, description="Passages put in the prompt")
+    unsupported: Literal["drop", "flag"] = Field(
+        "drop", description="Sentences no passage supports: drop them, or keep them flagged"
+    )
+    min_claim_support: float = Field(
+        0.55, ge=0, le=1, description="A sentence counts as supported from this score up"
+    )
 
 
 class ServiceSettings(BaseModel):

@@ -66,6 +66,16 @@ class Citation:
 
 
 @dataclass(frozen=True)
+class Claim:
+    """One sentence of a written answer and whether the passages it cites bear it out."""
+
+    text: str
+    markers: tuple[int, ...]
+    supported: bool
+    support: float
+
+
+@dataclass(frozen=True)
 class Answer:
     """A cited answer, or an abstention that still shows the closest passages."""
 
@@ -78,6 +88,8 @@ class Answer:
     query: str
     support: float
     timings_ms: dict[str, float] = field(default_factory=dict)
+    claims: tuple[Claim, ...] = ()
+    fallback: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-ready form."""

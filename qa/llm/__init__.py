@@ -9,7 +9,12 @@ from qa.settings import Settings
 
 Factory = Callable[[Settings], Answerer]
 _FACTORIES: dict[str, Factory] = {}
-_BACKEND_MODULES = ("qa.llm.extractive",)
+_BACKEND_MODULES = (
+    "qa.llm.extractive",
+    "qa.llm.llamacpp",
+    "qa.llm.openai_compat",
+    "qa.llm.ollama_chat",
+)
 
 
 def register_llm(name: str) -> Callable[[Factory], Factory]:
