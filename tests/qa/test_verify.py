@@ -1,0 +1,102 @@
+"""Citation verification on hand-made answers, against real passages of the sample corpus."""
+
+import pytest
+
+from qa.compose import AnswerContext
+from qa.verify import split_claims, verify_answer
+
+THRESHOLD = 0.55
+QUESTION = "What did Russia veto in March?"
+VETO = "In March, Russia vetoed the extension of a UN panel"
+
+
+@pytest.fixture(scope="module")
+def context(sample_pipeline):
+    answer = sample_pipeline.ask(QUESTION)
+    embedder = sample_pipeline.embedder
+    return AnswerContext(
+        QUESTION,
+        QUESTION,
+        embedder.encode([QUESTION])[0],
+        answer.passages,
+        sample_pipeline.catalog.view(),
+        embedder.encode,
+    )
+
+
+def marker_of(context, needle: str) -> int:
+    """The 1-based number of the passage that contains `needle`."""
+    return next(n for n, p in enumerate(context.passages, start=1) if needle in p.text)
+
+
+def other_marker(context, needle: str) -> int:
+    return next(n for n, p in enumerate(context.passages, start=1) if needle not in p.text)
+
+
+def test_split_claims_keeps_markers_with_their_sentence():
+    claims = split_claims("Russia vetoed the panel. [1] It did so in March [2][3]. No marker here!")
+    assert claims == [
+        ("Russia vetoed the panel.", (1,)),
+        ("It did so in March.", (2, 3)),
+        ("No marker here!", ()),
+    ]
+
+
+def test_split_claims_reads_comma_lists_and_drops_duplicate_markers():
+    assert split_claims("A claim stands here [1, 3] [1].") == [("A claim stands here.", (1, 3))]
+
+
+def test_paraphrase_citing_the_right_passage_is_supported(context):
+    n = marker_of(context, VETO)
+    [verdict] = verify_answer(
+        context,
+        f"Russia used its veto in March against extending the UN sanctions panel [{n}].",
+        THRESHOLD,
+    )
+    assert verdict.claim.supported
+    assert verdict.claim.markers == (n,)
+    [citation] = verdict.citations
+    assert citation.quote.startswith(VETO)
+    doc = context.view.documents[citation.doc_id]
+    assert doc.text[citation.start : citation.end] == citation.quote
+    assert citation.quote in context.passages[n - 1].text
+
+
+def test_invented_claim_is_unsupported_even_with_a_marker(context):
+    n = marker_of(context, VETO)
+    [verdict] = verify_answer(
+        context, f"Russia vetoed a UN resolution on climate finance in 1995 [{n}].", THRESHOLD
+    )
+    assert not verdict.claim.supported
+    assert verdict.citations == ()
+    assert verdict.claim.markers == ()
+
+
+def test_claim_citing_the_wrong_passage_is_recited_to_the_right_one(context):
+    right, wrong = marker_of(context, VETO), other_marker(context, VETO)
+    [verdict] = verify_answer(
+        context,
+        f"In March, Russia vetoed extending the UN panel on sanctions [{wrong}].",
+        THRESHOLD,
+    )
+    assert verdict.claim.supported
+    assert verdict.claim.markers == (right,)
+    assert verdict.citations[0].marker == right
+
+
+def test_claim_without_marker_gets_the_passage_that_supports_it(context):
+    [verdict] = verify_answer(
+        context, "Russia vetoed the extension of the UN panel monitoring sanctions.", THRESHOLD
+    )
+    assert verdict.claim.supported
+    assert verdict.claim.markers == (marker_of(context, VETO),)
+
+
+def test_marker_pointing_to_no_passage_is_removed(context):
+    n = marker_of(context, VETO)
+    [verdict] = verify_answer(
+        context, f"In March, Russia vetoed the extension of a UN panel [{n}] [9].", THRESHOLD
+    )
+    assert verdict.removed_markers == (9,)
+    assert 9 not in verdict.claim.markers
+    assert verdict.claim.supported
