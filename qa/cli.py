@@ -214,6 +214,69 @@ def config_command(as_json: JsonFlag = False) -> None:
             typer.echo(f"QA_{section.upper()}__{key.upper()}={'' if value is None else value}")
 
 
+@app.command("eval")
+def eval_command(
+    set_path: Annotated[
+        Path | None, typer.Option("--set", help="Eval set (JSONL); default: the sample-corpus set.")
+    ] = None,
+    provider: Annotated[
+        str | None, typer.Option(help="Answerer to evaluate (default: QA_LLM__PROVIDER).")
+    ] = None,
+    out: Annotated[
+        Path, typer.Option(help="Folder for results.jsonl, summary.json and report.html.")
+    ] = Path("eval/out"),
+    url: Annotated[
+        str | None, typer.Option(help="Evaluate a running service (POST URL/ask) instead.")
+    ] = None,
+    thresholds: Annotated[
+        Path | None, typer.Option(help='JSON floors: {"min": {METRIC: VALUE}, "max": {...}}.')
+    ] = None,
+    minimum: Annotated[
+        list[str] | None, typer.Option("--min", help="Floor METRIC=VALUE (repeatable).")
+    ] = None,
+    maximum: Annotated[
+        list[str] | None, typer.Option("--max", help="Ceiling METRIC=VALUE (repeatable).")
+    ] = None,
+    top_k: Annotated[int | None, typer.Option(min=1, max=50, help="Passages to use.")] = None,
+    ragas: Annotated[bool, typer.Option("--ragas", help="Also report Ragas metrics.")] = False,
+    as_json: JsonFlag = False,
+) -> None:
+    """Score grounded answering on an eval set; exit 1 when a metric misses its floor."""
+    from eval.run import (
+        EvalConfig,
+        evaluate,
+        format_summary,
+        parse_bounds,
+        ragas_status,
+        read_thresholds,
+    )
+
+    with failing_cleanly():
+        settings = load_settings()
+        floors, ceilings = read_thresholds(thresholds) if thresholds else ({}, {})
+        config = EvalConfig(
+            out_dir=out,
+            provider=provider,
+            url=url,
+            top_k=top_k,
+            minimums=floors | parse_bounds(minimum or []),
+            maximums=ceilings | parse_bounds(maximum or []),
+            progress=sys.stderr.isatty(),
+        )
+        if set_path:
+            config.set_path = set_path
+        summary, failures = evaluate(config, settings)
+    if as_json:
+        print_json(summary)
+    else:
+        typer.echo(format_summary(summary))
+        typer.echo(f"report: {out / 'report.html'}")
+    if ragas:
+        typer.echo(ragas_status(settings), err=True)
+    if failures:
+        raise typer.Exit(1)
+
+
 def main() -> None:
     app()
 

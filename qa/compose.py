@@ -50,6 +50,10 @@ class Answerer(Protocol):
 
     def compose(self, context: AnswerContext) -> Composition: ...
 
+    def problem(self) -> str | None:
+        """Why the answerer cannot answer right now, or None when it can."""
+        ...
+
 
 @dataclass(frozen=True)
 class Candidate:

@@ -24,12 +24,29 @@ Delta = str
 class ChatAnswerer:
     """Prompt a chat model with fenced, numbered passages; verify what it writes."""
 
-    def __init__(self, name: str, model: Any, settings: Settings) -> None:
+    def __init__(
+        self, name: str, model: Any, settings: Settings, probe_url: str | None = None
+    ) -> None:
         self.name = name
         self.model = model  # a LangChain chat model
+        self.probe_url = probe_url  # answers 200 when a remote backend is up
         self.settings = settings.llm
         self._lock = threading.Lock()  # one generation at a time: local models are not reentrant
         self._extractive = ExtractiveAnswerer(settings.answer)
+
+    def problem(self) -> str | None:
+        """Why the backend cannot answer right now, or None when it can."""
+        if not self.probe_url:
+            return None
+        import httpx
+
+        try:
+            response = httpx.get(self.probe_url, timeout=min(self.settings.timeout_s, 3.0))
+        except httpx.HTTPError as exc:
+            return f"{self.name} backend unreachable at {self.probe_url}: {type(exc).__name__}"
+        if response.status_code >= 400:
+            return f"{self.name} backend at {self.probe_url} answered {response.status_code}"
+        return None
 
     def messages(self, context: AnswerContext) -> list[tuple[str, str]]:
         """The system and user messages for this question and its passages."""

@@ -14,6 +14,9 @@ class ExtractiveAnswerer:
     def __init__(self, settings: AnswerSettings) -> None:
         self.settings = settings
 
+    def problem(self) -> str | None:
+        return None
+
     def compose(self, context: AnswerContext) -> Composition:
         candidates = score_sentences(context)
         support = candidates[0].score if candidates else 0.0

@@ -28,4 +28,5 @@ def load_ollama(settings: LLMSettings) -> Any:
 
 @register_llm("ollama")
 def build_ollama(settings: Settings) -> ChatAnswerer:
-    return ChatAnswerer("ollama", load_ollama(settings.llm), settings)
+    base = (settings.llm.base_url or "http://127.0.0.1:11434").rstrip("/")
+    return ChatAnswerer("ollama", load_ollama(settings.llm), settings, probe_url=f"{base}/api/tags")

@@ -38,4 +38,6 @@ def load_openai(settings: LLMSettings) -> Any:
 
 @register_llm("openai")
 def build_openai(settings: Settings) -> ChatAnswerer:
-    return ChatAnswerer("openai", load_openai(settings.llm), settings)
+    base = (settings.llm.base_url or "https://api.openai.com/v1").rstrip("/")
+    probe = f"{base}/models" if settings.llm.base_url else None
+    return ChatAnswerer("openai", load_openai(settings.llm), settings, probe_url=probe)
