@@ -1,0 +1,462 @@
+"""The grounding eval runner: a set of questions -> answers -> scores, summary.json, report.html."""
+
+import json
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+from eval import metrics
+from eval.report import write_report
+from qa.compose import AnswerContext, score_sentences
+from qa.errors import InputError, QAError
+from qa.pipeline import Pipeline, build_pipeline
+from qa.settings import Settings
+from qa.types import Passage, Turn
+
+KINDS = (
+    "single_fact",
+    "paraphrase",
+    "multi_sentence",
+    "both_documents",
+    "unanswerable",
+    "false_premise",
+    "follow_up",
+)
+SAMPLE_SET = Path(__file__).resolve().parent / "sets" / "sample_corpus.jsonl"
+# A claim counts as supported when some evidence sentence scores this much on the project's
+# own support check (0.6 cosine + 0.4 IDF-weighted term overlap); see eval/README.md.
+SUPPORT_THRESHOLD = 0.6
+Ask = Callable[[dict[str, Any]], dict[str, Any]]
+
+
+@dataclass
+class EvalConfig:
+    """One run of the runner."""
+
+    set_path: Path = SAMPLE_SET
+    out_dir: Path = Path("eval/out")
+    provider: str | None = None
+    url: str | None = None
+    top_k: int | None = None
+    corpus: Path | None = None  # folder whose files the set's `sources` name
+    minimums: dict[str, float] = field(default_factory=dict)
+    maximums: dict[str, float] = field(default_factory=dict)
+    support_threshold: float = SUPPORT_THRESHOLD
+    progress: bool = True
+    title: str = ""
+
+
+# -- the set ---------------------------------------------------------------------------
+
+
+def load_set(path: Path) -> list[dict[str, Any]]:
+    """Eval records from JSONL, checked for the fields the runner needs."""
+    items = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        item = json.loads(line)
+        if not str(item.get("user_input", "")).strip():
+            raise InputError(f"{path}:{number}: user_input is missing")
+        if item.get("kind", "single_fact") not in KINDS:
+            raise InputError(f"{path}:{number}: unknown kind {item.get('kind')!r}")
+        item.setdefault("kind", "single_fact")
+        for key in ("reference_contexts", "history", "key_facts", "sources"):
+            item.setdefault(key, [])
+        item.setdefault("reference", "")
+        items.append(item)
+    if not items:
+        raise InputError(f"{path}: no questions")
+    return items
+
+
+def should_abstain(item: dict[str, Any]) -> bool:
+    return item["kind"] == "unanswerable"
+
+
+# -- answering: in-process or over HTTP -------------------------------------------------
+
+
+def ask_in_process(pipeline: Pipeline, top_k: int | None) -> Ask:
+    def ask(item: dict[str, Any]) -> dict[str, Any]:
+        history = [Turn(t["role"], t["content"]) for t in item["history"]]
+        return pipeline.ask(item["user_input"], top_k=top_k, history=history).to_dict()
+
+    return ask
+
+
+def ask_over_http(url: str, top_k: int | None, timeout: float = 120.0) -> Ask:
+    """POST {url}/ask {question, history, top_k}; the reply is read as an Answer dict."""
+
+    def ask(item: dict[str, Any]) -> dict[str, Any]:
+        body = {"question": item["user_input"], "history": item["history"], "top_k": top_k}
+        request = urllib.request.Request(
+            f"{url.rstrip('/')}/ask",
+            data=json.dumps(body).encode("utf-8"),
+            headers={"Content-Type": "application/json"},
+        )
+        began = time.perf_counter()
+        try:
+            with urllib.request.urlopen(request, timeout=timeout) as response:
+                reply = json.loads(response.read())
+        except urllib.error.HTTPError as exc:
+            raise QAError(f"{url}/ask answered {exc.code}: {exc.read()[:300]!r}") from exc
+        except OSError as exc:
+            raise QAError(f"cannot reach {url}/ask: {exc}") from exc
+        reply = reply.get("answer", reply) if isinstance(reply, dict) else {}
+        timings = dict(reply.get("timings_ms") or {})
+        timings["http_ms"] = round((time.perf_counter() - began) * 1000, 3)
+        return {
+            "text": reply.get("text", ""),
+            "abstained": bool(reply.get("abstained", False)),
+            "citations": reply.get("citations") or [],
+            "passages": reply.get("passages") or [],
+            "backend": reply.get("backend", "service"),
+            "query": reply.get("query", item["user_input"]),
+            "support": reply.get("support"),
+            "timings_ms": timings,
+        }
+
+    return ask
+
+
+# -- the support check -----------------------------------------------------------------
+
+
+_PASSAGE_FIELDS = {f.name for f in fields(Passage)}
+
+
+class SupportJudge:
+    """Is a claim supported by some sentence of the evidence passages? The project's own check."""
+
+    def __init__(self, pipeline: Pipeline, threshold: float) -> None:
+        self.pipeline = pipeline
+        self.threshold = threshold
+        self._vectors: dict[str, Any] = {}
+        self.unknown_passages = 0
+
+    def score(self, claim: str, evidence: Sequence[dict[str, Any]]) -> float:
+        view = self.pipeline.catalog.view()
+        passages = []
+        for p in evidence:
+            if p.get("chunk_id") in view.chunks:
+                passages.append(Passage(**{k: v for k, v in p.items() if k in _PASSAGE_FIELDS}))
+            else:
+                self.unknown_passages += 1
+        if not passages:
+            return 0.0
+        if claim not in self._vectors:
+            self._vectors[claim] = self.pipeline.embedder.encode([claim])[0]
+        context = AnswerContext(claim, claim, self._vectors[claim], tuple(passages), view)
+        candidates = score_sentences(context)
+        return float(candidates[0].score) if candidates else 0.0
+
+    def __call__(self, claim: str, evidence: Sequence[dict[str, Any]]) -> bool:
+        return self.score(claim, evidence) >= self.threshold
+
+
+# -- scoring ---------------------------------------------------------------------------
+
+
+def locate(quote: str, sources: Sequence[str], documents: dict[str, str]) -> metrics.Located:
+    """A reference quote with its span in the first named document that contains it."""
+    for source in sources:
+        start = documents.get(source, "").find(quote)
+        if start >= 0:
+            return metrics.Located(quote, source, start, start + len(quote))
+    return metrics.Located(quote)
+
+
+def score_item(
+    item: dict[str, Any],
+    answer: dict[str, Any],
+    judge: metrics.Judge,
+    documents: dict[str, str],
+    k_values: Sequence[int],
+) -> dict[str, Any]:
+    """One results row: the shared record fields, the answer and its scores and flags."""
+    passages = answer["passages"]
+    claims = [] if answer["abstained"] else metrics.split_claims(answer["text"])
+    found = [
+        metrics.Located(p["text"], p.get("source"), p.get("start"), p.get("end")) for p in passages
+    ]
+    references = [locate(q, item["sources"], documents) for q in item["reference_contexts"]]
+    ranks = metrics.retrieval_ranks(references, found)
+    cited = metrics.citation_scores(claims, passages, judge)
+    said = "" if answer["abstained"] else metrics.answer_text(answer["text"])
+    answerable = not should_abstain(item)
+    golds = [item["reference"], *item.get("answers", [])]
+    scores: dict[str, Any] = {f"recall@{k}": metrics.recall_at_k(ranks, k) for k in k_values}
+    scores |= {
+        "mrr": metrics.reciprocal_rank(ranks),
+        "citation_precision": cited.precision,
+        "citation_recall": cited.recall,
+        "faithfulness": metrics.faithfulness(claims, passages, judge),
+        "token_f1": metrics.token_f1(said, golds) if answerable else None,
+        "key_fact_recall": metrics.key_fact_recall(said, item["key_facts"]) if answerable else None,
+    }
+    flags = []
+    if answer.get("error"):
+        flags.append("error")
+    if answerable and answer["abstained"] and item["kind"] != "false_premise":
+        flags.append("abstained on an answerable question")
+    if not answerable and not answer["abstained"]:
+        flags.append("answered an unanswerable question")
+    if ranks and None in ranks:
+        flags.append("reference context not retrieved")
+    if cited.recall is not None and not all(cited.supported):
+        flags.append("unsupported sentence")
+    if scores["key_fact_recall"] is not None and scores["key_fact_recall"] < 1 and claims:
+        flags.append("missing key facts")
+    return {
+        "user_input": item["user_input"],
+        "retrieved_contexts": [p["text"] for p in passages],
+        "response": answer["text"],
+        "reference": item["reference"],
+        "reference_contexts": item["reference_contexts"],
+        "kind": item["kind"],
+        "history": item["history"],
+        "key_facts": item["key_facts"],
+        "sources": item["sources"],
+        "abstained": answer["abstained"],
+        "citations": answer["citations"],
+        "passages": [{k: v for k, v in p.items() if k != "text"} for p in passages],
+        "backend": answer.get("backend"),
+        "query": answer.get("query"),
+        "support": answer.get("support"),
+        "timings_ms": answer.get("timings_ms", {}),
+        "error": answer.get("error"),
+        "reference_ranks": ranks,
+        "claims_supported": list(cited.supported),
+        "metrics": scores,
+        "flags": flags,
+    }
+
+
+# -- summary and floors ----------------------------------------------------------------
+
+
+def _r(value: float | None) -> float | None:
+    return None if value is None else round(value, 4)
+
+
+def summarize(rows: Sequence[dict[str, Any]], k_values: Sequence[int]) -> dict[str, Any]:
+    """Mean scores, abstention, latency and a breakdown by kind; every value is rounded."""
+    ok = [r for r in rows if not r["error"]]
+
+    def avg(name: str, subset: Sequence[dict[str, Any]] = ok) -> float | None:
+        return _r(metrics.mean(r["metrics"][name] for r in subset))
+
+    judged = [r for r in ok if r["kind"] != "false_premise"]
+    abstention = metrics.abstention_scores(
+        [should_abstain(r) for r in judged], [r["abstained"] for r in judged]
+    )
+    values: dict[str, float | None] = {
+        f"retrieval.recall@{k}": avg(f"recall@{k}") for k in k_values
+    }
+    values |= {
+        "retrieval.mrr": avg("mrr"),
+        "citation.precision": avg("citation_precision"),
+        "citation.recall": avg("citation_recall"),
+        "faithfulness": avg("faithfulness"),
+        "correctness.token_f1": avg("token_f1"),
+        "correctness.key_fact_recall": avg("key_fact_recall"),
+    }
+    values |= {f"abstention.{k}": _r(v) for k, v in abstention.items() if not k.endswith("ions")}
+    latency = metrics.latency_by_stage([r["timings_ms"] for r in ok])
+    for stage, stats in latency.items():
+        values |= {f"latency.{stage}.{q}": _r(stats[q]) for q in ("p50", "p95")}
+    by_kind = {}
+    for kind in KINDS:
+        subset = [r for r in ok if r["kind"] == kind]
+        if subset:
+            by_kind[kind] = {
+                "n": len(subset),
+                "abstain_rate": _r(sum(r["abstained"] for r in subset) / len(subset)),
+                **{m: avg(m, subset) for m in (f"recall@{max(k_values)}", "mrr")},
+                **{m: avg(m, subset) for m in ("key_fact_recall", "token_f1", "faithfulness")},
+                "citation_precision": avg("citation_precision", subset),
+            }
+    return {
+        "metrics": values,
+        "by_kind": by_kind,
+        "latency_ms": {s: {q: _r(v) for q, v in stats.items()} for s, stats in latency.items()},
+        "counts": {
+            "questions": len(rows),
+            "errors": len(rows) - len(ok),
+            "flagged": sum(1 for r in rows if r["flags"]),
+            "answered": sum(1 for r in ok if not r["abstained"]),
+            "abstained": sum(1 for r in ok if r["abstained"]),
+            **{k: v for k, v in abstention.items() if k.endswith("ions")},
+        },
+    }
+
+
+def check_floors(
+    values: dict[str, float | None], minimums: dict[str, float], maximums: dict[str, float]
+) -> list[str]:
+    """Messages for each metric below its floor (or above its ceiling); unknown names fail."""
+    problems = []
+    for bound, limits in (("min", minimums), ("max", maximums)):
+        for name, limit in sorted(limits.items()):
+            if name not in values:
+                problems.append(f"unknown metric {name!r}; known: {', '.join(sorted(values))}")
+            elif values[name] is None:
+                problems.append(f"{name} could not be measured (floor {limit})")
+            elif bound == "min" and values[name] < limit:  # type: ignore[operator]
+                problems.append(f"{name} = {values[name]} is below the floor {limit}")
+            elif bound == "max" and values[name] > limit:  # type: ignore[operator]
+                problems.append(f"{name} = {values[name]} is above the ceiling {limit}")
+    return problems
+
+
+def read_thresholds(path: Path) -> tuple[dict[str, float], dict[str, float]]:
+    """Floors and ceilings from JSON: {"min": {metric: value}, "max": {...}}."""
+    data = json.loads(path.read_text(encoding="utf-8"))
+    if not isinstance(data, dict) or not set(data) <= {"min", "max", "comment"}:
+        raise InputError(f"{path}: expected an object with 'min' and/or 'max' maps")
+    return (
+        {k: float(v) for k, v in data.get("min", {}).items()},
+        {k: float(v) for k, v in data.get("max", {}).items()},
+    )
+
+
+def parse_bounds(pairs: Sequence[str]) -> dict[str, float]:
+    """METRIC=VALUE pairs from the command line."""
+    bounds = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        try:
+            bounds[name.strip()] = float(value)
+        except ValueError:
+            sep = ""
+        if not sep or not name.strip():
+            raise InputError(f"expected METRIC=VALUE, got {pair!r}")
+    return bounds
+
+
+# -- running ---------------------------------------------------------------------------
+
+
+def targets_corpus(items: Sequence[dict[str, Any]], corpus: Path) -> bool:
+    sources = {s for item in items for s in item["sources"]}
+    return bool(sources) and all((corpus / s).is_file() for s in sources)
+
+
+@contextmanager
+def eval_pipeline(
+    settings: Settings, items: Sequence[dict[str, Any]], corpus: Path | None
+) -> Iterator[Pipeline]:
+    """The set's corpus indexed in a private temporary store, or the configured store."""
+    from index.ingest import SAMPLE_CORPUS, index_documents, plan_paths
+
+    corpus = corpus or SAMPLE_CORPUS
+    with ExitStack() as stack:
+        if targets_corpus(items, corpus):
+            folder = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="qa-eval-")))
+            store = settings.store.model_copy(update={"path": folder / "store", "url": None})
+            settings = settings.model_copy(update={"store": store})
+        pipeline = build_pipeline(settings)
+        stack.callback(pipeline.close)
+        if targets_corpus(items, corpus):
+            plan = plan_paths([corpus], int(settings.index.max_file_mb * 1e6))
+            index_documents(pipeline, plan.documents)
+        yield pipeline
+
+
+def run_items(
+    items: Sequence[dict[str, Any]],
+    ask: Ask,
+    pipeline: Pipeline,
+    config: EvalConfig,
+    info: dict[str, Any],
+) -> tuple[dict[str, Any], list[str]]:
+    """Answer and score every item, write the three files; returns summary and failed floors."""
+    from tqdm import tqdm
+
+    top_k = config.top_k or pipeline.settings.retrieval.top_k
+    k_values = sorted({1, min(3, top_k), top_k})
+    judge = SupportJudge(pipeline, config.support_threshold)
+    documents = {d.source: pipeline.document(d.doc_id).text for d in pipeline.documents()}
+    rows = []
+    began = time.time()
+    for item in tqdm(items, desc="eval", unit="q", disable=not config.progress, leave=False):
+        try:
+            answer = ask(item)
+        except QAError as exc:
+            answer = {"text": "", "abstained": False, "citations": [], "passages": []}
+            answer["error"] = exc.message
+        rows.append(score_item(item, answer, judge, documents, k_values))
+    summary = summarize(rows, k_values)
+    failures = check_floors(summary["metrics"], config.minimums, config.maximums)
+    if summary["counts"]["errors"]:
+        failures.append(f"{summary['counts']['errors']} questions failed with an error")
+    summary["run"] = {
+        "title": config.title or config.set_path.stem,
+        "set": str(config.set_path),
+        "url": config.url,
+        "backend": next((r["backend"] for r in rows if r["backend"]), None),
+        "top_k": top_k,
+        "support_threshold": config.support_threshold,
+        "seconds": round(time.time() - began, 1),
+        "finished": time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime()),
+        "unjudged_passages": judge.unknown_passages,
+        **info,
+    }
+    summary["floors"] = {"min": config.minimums, "max": config.maximums, "failures": failures}
+    config.out_dir.mkdir(parents=True, exist_ok=True)
+    with (config.out_dir / "results.jsonl").open("w", encoding="utf-8") as f:
+        for row in rows:
+            f.write(json.dumps(row, ensure_ascii=False) + "\n")
+    (config.out_dir / "summary.json").write_text(
+        json.dumps(summary, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
+    )
+    write_report(config.out_dir / "report.html", summary, rows)
+    return summary, failures
+
+
+def evaluate(
+    config: EvalConfig, settings: Settings | None = None
+) -> tuple[dict[str, Any], list[str]]:
+    """Run a set through the pipeline (or a service at config.url) and write the reports."""
+    items = load_set(config.set_path)
+    settings = settings or Settings()
+    if config.provider:
+        llm = settings.llm.model_copy(update={"provider": config.provider.lower()})
+        settings = settings.model_copy(update={"llm": llm})
+    with eval_pipeline(settings, items, config.corpus) as pipeline:
+        top_k = config.top_k
+        ask = ask_over_http(config.url, top_k) if config.url else ask_in_process(pipeline, top_k)
+        return run_items(items, ask, pipeline, config, {})
+
+
+def ragas_status(settings: Settings) -> str:
+    """Why Ragas metrics are (not) reported: what to install or configure."""
+    try:
+        import ragas  # noqa: F401
+    except ImportError:
+        return "Ragas metrics skipped: `pip install ragas` and configure an LLM judge to add them."
+    return (
+        "Ragas metrics skipped: Ragas needs an LLM judge and no LLM backend is configured "
+        f"(QA_LLM__PROVIDER={settings.llm.provider}); the records in results.jsonl use Ragas' "
+        "field names, so they can be scored with ragas.evaluate once a judge exists."
+    )
+
+
+def format_summary(summary: dict[str, Any]) -> str:
+    """The figures for a terminal: one metric a line, then any failed floors."""
+    run = summary["run"]
+    lines = [
+        f"{run['title']}: {summary['counts']['questions']} questions, backend {run['backend']}"
+    ]
+    for name, value in summary["metrics"].items():
+        lines.append(f"  {name:34} {'n/a' if value is None else f'{value:.4f}'}")
+    for failure in summary["floors"]["failures"]:
+        lines.append(f"FAIL {failure}")
+    return "\n".join(lines)
