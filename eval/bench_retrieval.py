@@ -1,0 +1,177 @@
+"""Retrieval recall@k on SQuAD 2.0 dev: whole articles through our chunker, hit = gold overlap.
+
+python -m eval.bench_retrieval [--bench-dir ../shared/bench/squad-v2-dev] [--limit N] [--json]
+"""
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import statistics
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+
+from tqdm import tqdm
+
+from eval.squad import (
+    DEFAULT_BENCH_DIR,
+    OUT_DIR,
+    bench_settings,
+    embed_questions,
+    gold_spans,
+    index_articles,
+    load_articles,
+    load_questions,
+    overlaps,
+    store_path_for,
+)
+from qa.pipeline import Pipeline, build_pipeline
+from qa.retrieve import Retriever
+from qa.settings import RetrievalSettings
+
+KS = (1, 5, 10)
+# The plain reciprocal-rank fusion the issue compares against: equal weights, k = 60.
+PLAIN_RRF = {"fusion": "rrf", "dense_weight": 0.5, "rrf_k": 60}
+
+
+def first_hit(
+    ranking: Sequence[tuple[str, float]], pipeline: Pipeline, gold: tuple[str, int, int]
+) -> int | None:
+    """1-based rank of the first chunk overlapping the gold paragraph, or None."""
+    chunks = pipeline.catalog.view().chunks
+    doc_id, start, end = gold
+    for rank, (chunk_id, _) in enumerate(ranking, start=1):
+        entry = chunks[chunk_id]
+        if entry.doc_id == doc_id and overlaps((entry.start, entry.end), (start, end)):
+            return rank
+    return None
+
+
+def recall(ranks: Sequence[int | None], k: int) -> float:
+    """Share of questions whose first hit is within the top k."""
+    return sum(1 for r in ranks if r is not None and r <= k) / len(ranks) if ranks else 0.0
+
+
+def build_rankers(pipeline: Pipeline) -> dict[str, tuple[Retriever, str]]:
+    """Each ranker measured: name -> (retriever, mode); `default` is the shipped setting."""
+    default = pipeline.retriever
+    plain = RetrievalSettings(**{**default.settings.model_dump(), **PLAIN_RRF})
+    return {
+        "dense": (default, "dense"),
+        "bm25": (default, "bm25"),
+        "rrf": (Retriever(plain, pipeline.store, pipeline.catalog), "hybrid"),
+        "default": (default, default.settings.mode),
+    }
+
+
+def run(bench_dir: Path, limit: int | None, quiet: bool) -> dict:
+    """Index the articles (cached), rank every answerable question with each ranker."""
+    articles = load_articles(bench_dir)
+    questions = [q for q in load_questions(bench_dir) if not q.is_impossible][:limit]
+    gold = gold_spans(articles)
+    settings = bench_settings(Path("."))
+    settings = bench_settings(store_path_for(settings))
+    pipeline = build_pipeline(settings)
+    with tqdm(total=len(articles), desc="index", unit="doc", disable=quiet) as bar:
+        chunks = index_articles(pipeline, articles, bar.update)
+    vectors = embed_questions(pipeline, questions)
+    rankers = build_rankers(pipeline)
+    ranks: dict[str, list[int | None]] = {name: [] for name in rankers}
+    millis: dict[str, list[float]] = {name: [] for name in rankers}
+    for question, vector in tqdm(
+        list(zip(questions, vectors, strict=True)), desc="rank", unit="q", disable=quiet
+    ):
+        for name, (retriever, mode) in rankers.items():
+            began = time.perf_counter()
+            _, fused, _, _ = retriever.rank(question.question, vector, max(KS), mode=mode)
+            millis[name].append((time.perf_counter() - began) * 1000)
+            ranks[name].append(first_hit(fused, pipeline, gold[question.gold_doc_id]))
+    view = pipeline.catalog.view()
+    pipeline.close()
+    return {
+        "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores (shared)",
+        "bench_dir": str(bench_dir),
+        "questions": len(questions),
+        "articles": len(articles),
+        "chunks": chunks,
+        "mean_chunk_chars": round(
+            statistics.mean(c.end - c.start for c in view.chunks.values()), 1
+        ),
+        "settings": {
+            "index": settings.index.model_dump(),
+            "retrieval": settings.retrieval.model_dump(),
+        },
+        "recall": {n: {f"R@{k}": round(recall(r, k), 4) for k in KS} for n, r in ranks.items()},
+        "rank_ms_p50": {n: round(statistics.median(m), 2) for n, m in millis.items()},
+    }
+
+
+def plot(results: dict, path: Path) -> None:
+    """Grouped bars: recall@k per ranker."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    names = list(results["recall"])
+    fig, ax = plt.subplots(figsize=(7, 4))
+    width = 0.8 / len(KS)
+    for j, k in enumerate(KS):
+        values = [results["recall"][n][f"R@{k}"] for n in names]
+        bars = ax.bar([i + j * width for i in range(len(names))], values, width, label=f"R@{k}")
+        ax.bar_label(bars, fmt="%.3f", fontsize=7)
+    ax.set_xticks([i + width for i in range(len(names))], names)
+    ax.set_ylim(0.5, 1.0)
+    ax.set_ylabel("recall (gold paragraph overlapped)")
+    ax.set_title(f"SQuAD 2.0 dev, {results['questions']} answerable questions")
+    ax.legend(loc="lower right")
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Command-line entry point."""
+    parser = argparse.ArgumentParser(
+        prog="python -m eval.bench_retrieval",
+        description="Recall@1/5/10 of dense, BM25, plain RRF and the default retrieval on "
+        "SQuAD 2.0 dev answerable questions. Whole articles go through the project's chunker "
+        "into a real Chroma store (cached under eval/out/); a hit is a retrieved chunk whose "
+        "span overlaps the gold paragraph.",
+    )
+    parser.add_argument(
+        "--bench-dir", type=Path, default=DEFAULT_BENCH_DIR, help="the squad-v2-dev folder"
+    )
+    parser.add_argument("--limit", type=int, help="only the first N answerable questions")
+    parser.add_argument("--json", action="store_true", help="print the results as JSON")
+    parser.add_argument(
+        "--out", type=Path, default=OUT_DIR, help="where results JSON and plot go (eval/out)"
+    )
+    args = parser.parse_args(argv)
+    results = run(args.bench_dir, args.limit, quiet=False)
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "bench_retrieval.json").write_text(json.dumps(results, indent=2) + "\n")
+    plot(results, args.out / "bench_retrieval.png")
+    if args.json:
+        json.dump(results, sys.stdout, indent=2)
+        print()
+    else:
+        print(f"{results['questions']} questions, {results['chunks']} chunks")
+        print(f"{'ranker':<10}" + "".join(f"{f'R@{k}':>8}" for k in KS) + f"{'p50 ms':>9}")
+        for name, values in results["recall"].items():
+            cells = "".join(f"{values[f'R@{k}']:>8.3f}" for k in KS)
+            print(f"{name:<10}{cells}{results['rank_ms_p50'][name]:>9.2f}")
+        print(f"written: {args.out / 'bench_retrieval.json'}, {args.out / 'bench_retrieval.png'}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
