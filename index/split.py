@@ -9,6 +9,7 @@ from langchain_text_splitters import RecursiveCharacterTextSplitter
 from qa.text import split_sentences
 from qa.types import Chunk, Document
 
+_SPACES = re.compile(r"\s*")
 # Paragraphs first, then lines, then sentence ends, then clauses, then words.
 _SEPARATORS = ["\n\n", "\n", r"(?<=[.!?…])\s+", r"(?<=[;:])\s+", r"(?<=,)\s+", " ", ""]
 
@@ -58,25 +59,42 @@ def _split(
     overlap: int,
     max_tokens: int,
 ) -> list[tuple[int, str]]:
+    overlap = min(overlap, size // 2)
     splitter = RecursiveCharacterTextSplitter(
         separators=_SEPARATORS,
         is_separator_regex=True,
         keep_separator="end",
         chunk_size=size,
-        chunk_overlap=min(overlap, size // 2),
+        chunk_overlap=overlap,
         length_function=count_tokens,
         strip_whitespace=True,
     )
     pieces: list[tuple[int, str]] = []
-    cursor = 0
+    earliest, end = 0, 0
     for piece in splitter.split_text(text):
-        # Locate each piece after the previous one's start, so repeated text maps correctly.
-        start = text.find(piece, cursor)
-        if start < 0:
-            start = text.find(piece)
-        cursor = start + 1
+        start = _locate(text, piece, earliest, end, overlap, count_tokens)
+        earliest, end = start + 1, start + len(piece)
         if count_tokens(piece) > max_tokens and size > 16:
             pieces.extend(_split(piece, offset + start, count_tokens, size // 2, 0, max_tokens))
         else:
             pieces.append((offset + start, piece))
     return pieces
+
+
+def _locate(
+    text: str, piece: str, earliest: int, end: int, overlap: int, count_tokens: Callable[[str], int]
+) -> int:
+    """Where `piece` starts, given the previous piece's start (`earliest` - 1) and `end`.
+
+    A piece starts after the previous one's start, no later than the first word after its
+    end, and overlaps it by at most `overlap` word pieces; checking all three maps repeated
+    text to the right copy.
+    """
+    latest = _SPACES.match(text, end).end() if end else 0  # type: ignore[union-attr]
+    start = text.find(piece, earliest)
+    while 0 <= start <= latest:
+        if start >= end or count_tokens(text[start:end]) <= overlap:
+            return start
+        start = text.find(piece, start + 1)
+    start = text.find(piece, earliest)
+    return start if start >= 0 else text.find(piece)
