@@ -17,10 +17,12 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 
 from index.ingest import SAMPLE_CORPUS, index_documents, plan_paths
+from qa.embeddings import Embedder
 from qa.pipeline import Pipeline, build_pipeline
-from qa.settings import Settings
+from qa.settings import EmbeddingSettings, Settings
 
 SettingsFactory = Callable[..., Settings]
+PipelineFactory = Callable[..., Pipeline]
 
 
 def make_settings(store_path: Path, **sections: dict) -> Settings:
@@ -44,10 +46,39 @@ def pipeline(settings_factory: SettingsFactory) -> Iterator[Pipeline]:
 
 
 @pytest.fixture(scope="session")
-def sample_pipeline(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pipeline]:
+def embedder() -> Embedder:
+    """The packaged model, loaded once per session and lent to the pipelines tests build."""
+    return Embedder(EmbeddingSettings())
+
+
+def lend_embedder(pipeline: Pipeline, embedder: Embedder) -> Pipeline:
+    """Give a pipeline the session's model instead of loading its own copy (same model)."""
+    pipeline.__dict__["embedder"] = embedder
+    return pipeline
+
+
+@pytest.fixture
+def pipeline_factory(tmp_path: Path, embedder: Embedder) -> Iterator[PipelineFactory]:
+    """Build private pipelines (each its own store under tmp_path) sharing the session model."""
+    built: list[Pipeline] = []
+
+    def build(name: str = "store", **sections: dict) -> Pipeline:
+        p = lend_embedder(build_pipeline(make_settings(tmp_path / name, **sections)), embedder)
+        built.append(p)
+        return p
+
+    yield build
+    for p in built:
+        p.close()
+
+
+@pytest.fixture(scope="session")
+def sample_pipeline(
+    tmp_path_factory: pytest.TempPathFactory, embedder: Embedder
+) -> Iterator[Pipeline]:
     """The sample corpus indexed once per session; tests must not change it."""
     settings = make_settings(tmp_path_factory.mktemp("sample") / "store")
-    p = build_pipeline(settings)
+    p = lend_embedder(build_pipeline(settings), embedder)
     index_documents(p, plan_paths([SAMPLE_CORPUS], 10**8).documents)
     yield p
     p.close()
