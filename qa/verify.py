@@ -19,6 +19,8 @@ _MARKERS = r"(?:\s*\[\d+(?:\s*,\s*\d+)*\])+"
 # "... sanctions. [1]" -> "... sanctions [1]." so the marker stays with its sentence.
 _MARKER_AFTER_STOP = re.compile(rf"([.!?…][\"'”’)]*)({_MARKERS})")
 _MARKER = re.compile(r"\[(\d+(?:\s*,\s*\d+)*)\]")
+# A claim of fewer content words than this says too little to be checked (e.g. an echoed token).
+MIN_CLAIM_TERMS = 2
 
 
 @dataclass(frozen=True)
