@@ -77,17 +77,18 @@ class Located:
     end: int | None = None
 
 
-def span_overlap(a: Located, b: Located) -> float:
-    """Characters shared by the two spans over the length of the shorter (0 when unknown)."""
+def span_overlap(reference: Located, passage: Located) -> float:
+    """Share of the reference's characters that lie inside the passage (0 when unknown)."""
+    a, b = reference, passage
     if a.source is None or a.source != b.source or None in (a.start, a.end, b.start, b.end):
         return 0.0
     shared = min(a.end, b.end) - max(a.start, b.start)  # type: ignore[type-var, operator]
-    shorter = min(a.end - a.start, b.end - b.start)  # type: ignore[operator]
-    return max(shared, 0) / shorter if shorter > 0 else 0.0
+    length = a.end - a.start  # type: ignore[operator]
+    return max(shared, 0) / length if length > 0 else 0.0
 
 
 def context_found(reference: Located, passage: Located, min_overlap: float = 0.5) -> bool:
-    """A reference context is retrieved by a passage that contains its text or overlaps it."""
+    """A reference context is retrieved by a passage that contains its text or most of its span."""
     return reference.text in passage.text or span_overlap(reference, passage) >= min_overlap
 
 

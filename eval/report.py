@@ -30,6 +30,7 @@ tr.flagged{background:#fff4f2}.num{text-align:right;font-variant-numeric:tabular
 .flag{display:inline-block;background:#fde3df;color:#8c1d18;border-radius:3px;padding:0 5px;
 margin:1px;font-size:12px}.ok{color:#1e7b34}img{max-width:100%}
 .grid{display:grid;grid-template-columns:repeat(auto-fit,minmax(420px,1fr));gap:12px}
+div.wide{grid-column:1/-1}
 details summary{cursor:pointer;color:#2458a6}blockquote{margin:4px 0 4px 8px;padding-left:8px;
 border-left:3px solid #d0d5db;color:#3b444d}.small{font-size:12px;color:#5a6570}
 """
@@ -86,7 +87,7 @@ def render_figures(summary: dict[str, Any], rows: Sequence[dict[str, Any]]) -> l
         ax.tick_params(labelsize=8)
     axes[0].set_ylabel("questions", fontsize=8)
     fig.suptitle("Per-question score distributions", fontsize=10, y=1.04)
-    images.append(_img(_png(fig), "score distributions"))
+    images.append(_img(_png(fig), "score distributions").replace("<img", '<img class="wide"'))
     plt.close(fig)
 
     latency = summary.get("latency_ms", {})
@@ -180,10 +181,13 @@ def render_report(summary: dict[str, Any], rows: Sequence[dict[str, Any]]) -> st
     kind_head = "".join(
         f"<th>{escape(k)}</th>" for k in next(iter(summary.get("by_kind", {}).values()), {})
     )
-    order = sorted(range(len(rows)), key=lambda i: (not rows[i]["flags"], rows[i]["kind"], i))
+    order = sorted(range(len(rows)), key=lambda i: (-len(rows[i]["flags"]), rows[i]["kind"], i))
     questions = "".join(_question_row(i + 1, rows[i]) for i in order)
     counts = summary.get("counts", {})
-    figures = "".join(f"<div>{img}</div>" for img in render_figures(summary, rows))
+    figures = "".join(
+        f'<div class="wide">{img}</div>' if 'class="wide"' in img else f"<div>{img}</div>"
+        for img in render_figures(summary, rows)
+    )
     title = escape(str(run.get("title", "")))
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Grounding eval: {title}</title>
@@ -204,8 +208,8 @@ A claim is judged supported when the project's support check scores it at least
 <h2>By kind</h2><table><tr><th>kind</th>{kind_head}</tr>{kind_rows}</table>
 <h2>Questions</h2>
 <label><input type="checkbox" id="only-flagged"> show flagged only</label>
-<p class="small">Flagged questions come first. Columns: MRR, citation precision, faithfulness,
-token F1, key-fact recall.</p>
+<p class="small">Questions with the most flags come first. Columns: MRR, citation precision,
+faithfulness, token F1, key-fact recall.</p>
 <table id="questions"><thead><tr><th>#</th><th>kind</th><th>question</th><th>answer</th>
 <th>flags</th><th>MRR</th><th>cit.P</th><th>faith</th><th>F1</th><th>facts</th></tr></thead>
 <tbody>{questions}</tbody></table>
