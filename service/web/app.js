@@ -1,0 +1,419 @@
+// The web chat: a client of the public HTTP API. Every piece of text from the server or from
+// a document is put on the page with textContent, never parsed as markup.
+"use strict";
+
+const MAX_HISTORY_TURNS = 20;
+const history = []; // {role, content}, oldest first; the server keeps no conversation state
+const documentCache = new Map(); // doc_id -> GET /documents/{id} body
+let asking = false;
+
+const $ = (id) => document.getElementById(id);
+
+/** An element with optional class and text; children may be nodes or strings. */
+function el(tag, className, ...children) {
+  const node = document.createElement(tag);
+  if (className) node.className = className;
+  for (const child of children) {
+    node.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  }
+  return node;
+}
+
+function scrollToEnd() {
+  const list = $("conversation");
+  list.lastElementChild?.scrollIntoView({ block: "end", behavior: "smooth" });
+}
+
+// -- Server-Sent Events over fetch ---------------------------------------------------------
+
+/** Yield {event, data} from a text/event-stream response body as the bytes arrive. */
+async function* readEvents(response) {
+  const reader = response.body.getReader();
+  const decoder = new TextDecoder();
+  let buffer = "";
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    buffer += decoder.decode(value, { stream: true }).replace(/\r\n?/g, "\n");
+    let end;
+    while ((end = buffer.indexOf("\n\n")) >= 0) {
+      const block = buffer.slice(0, end);
+      buffer = buffer.slice(end + 2);
+      const parsed = parseEvent(block);
+      if (parsed) yield parsed;
+    }
+  }
+  const last = parseEvent(buffer);
+  if (last) yield last;
+}
+
+function parseEvent(block) {
+  let event = "message";
+  const data = [];
+  for (const line of block.split("\n")) {
+    if (line.startsWith(":")) continue;
+    const colon = line.indexOf(":");
+    const field = colon < 0 ? line : line.slice(0, colon);
+    let value = colon < 0 ? "" : line.slice(colon + 1);
+    if (value.startsWith(" ")) value = value.slice(1);
+    if (field === "event") event = value;
+    else if (field === "data") data.push(value);
+  }
+  if (!data.length) return null;
+  return { event, data: JSON.parse(data.join("\n")) };
+}
+
+async function errorMessage(response) {
+  try {
+    const body = await response.json();
+    return body.error?.message || `HTTP ${response.status}`;
+  } catch {
+    return `HTTP ${response.status}`;
+  }
+}
+
+// -- asking ---------------------------------------------------------------------------------
+
+/** One assistant turn on the page, filled in as the stream arrives. */
+class AnswerView {
+  constructor(question) {
+    this.passages = [];
+    this.citations = [];
+    this.markers = []; // citation links in the order they appear in the text
+    this.text = "";
+    this.item = el("li", "turn assistant");
+    this.item.setAttribute("aria-busy", "true");
+    this.status = el("p", "status", "Searching the documents…");
+    this.body = el("p", "answer-text");
+    this.extra = el("div", "answer-extra");
+    this.item.append(this.status, this.body, this.extra);
+    $("conversation").append(el("li", "turn user", el("p", "question-text", question)), this.item);
+    scrollToEnd();
+  }
+
+  onPassages(data) {
+    this.passages = data.passages;
+    this.query = data.query;
+    this.status.textContent = `Found ${data.passages.length} passages; answering…`;
+  }
+
+  onDelta(data) {
+    this.status.hidden = true;
+    this.text += data.text;
+    // Turn [n] markers into links; everything else stays plain text.
+    for (const part of data.text.split(/(\[\d+\])/)) {
+      const match = /^\[(\d+)\]$/.exec(part);
+      if (!match) {
+        if (part) this.body.append(document.createTextNode(part));
+        continue;
+      }
+      const link = el("a", "cite", part);
+      link.href = "#";
+      link.dataset.marker = match[1];
+      link.dataset.index = String(this.markers.length);
+      link.addEventListener("click", (event) => {
+        event.preventDefault();
+        this.showCitation(link);
+      });
+      this.markers.push(link);
+      this.body.append(link);
+    }
+    scrollToEnd();
+  }
+
+  onCitations(data) {
+    this.citations = data.citations;
+    for (const link of this.markers) {
+      const citation = this.citationFor(link);
+      if (citation) link.title = `${citation.title}: “${citation.quote}”`;
+    }
+  }
+
+  onDone(data) {
+    this.item.removeAttribute("aria-busy");
+    this.status.hidden = true;
+    if (data.abstained) this.showAbstention();
+    this.extra.append(this.details(data));
+    history.push({ role: "user", content: data.question }, { role: "assistant", content: this.text });
+    history.splice(0, Math.max(0, history.length - MAX_HISTORY_TURNS));
+    scrollToEnd();
+  }
+
+  onError(message) {
+    this.item.removeAttribute("aria-busy");
+    this.item.classList.add("failed");
+    this.status.hidden = false;
+    this.status.textContent = `Error: ${message}`;
+  }
+
+  /** The citation a marker link stands for: the k-th marker is the k-th citation. */
+  citationFor(link) {
+    const marker = Number(link.dataset.marker);
+    const byOrder = this.citations[Number(link.dataset.index)];
+    if (byOrder && byOrder.marker === marker) return byOrder;
+    return this.citations.find((c) => c.marker === marker) || null;
+  }
+
+  showCitation(link) {
+    const citation = this.citationFor(link);
+    const passage = this.passages[Number(link.dataset.marker) - 1];
+    if (citation) {
+      showSource(citation.doc_id, {
+        passage,
+        start: citation.start,
+        end: citation.end,
+        quote: citation.quote,
+      });
+    } else if (passage) {
+      showSource(passage.doc_id, { passage });
+    }
+  }
+
+  showAbstention() {
+    this.item.classList.add("abstained");
+    const box = el("div", "abstention");
+    box.append(el("p", "abstention-label", "No answer found in the documents."));
+    if (this.passages.length) {
+      box.append(el("p", null, "The closest passages it did find:"));
+      const list = el("ol", "closest");
+      for (const passage of this.passages) {
+        const button = el("button", "link-button", passage.title);
+        button.type = "button";
+        button.addEventListener("click", () => showSource(passage.doc_id, { passage }));
+        const snippet = passage.text.replace(/\s+/g, " ").slice(0, 220);
+        list.append(
+          el(
+            "li",
+            null,
+            button,
+            el("span", "score", ` score ${passage.score.toFixed(3)}`),
+            el("p", "snippet", `${snippet}${passage.text.length > 220 ? "…" : ""}`),
+          ),
+        );
+      }
+      box.append(list);
+    }
+    this.extra.append(box);
+  }
+
+  details(data) {
+    const details = el("details", "details");
+    details.append(el("summary", null, "Details"));
+    const table = el("dl", "details-list");
+    const row = (name, value) => table.append(el("dt", null, name), el("dd", null, value));
+    row("Standalone query", data.query);
+    row("Answerer", data.backend);
+    row("Support", data.support.toFixed(3));
+    for (const [stage, ms] of Object.entries(data.timings_ms)) {
+      row(stage.replace(/_ms$/, "").replace(/_/g, " "), `${ms.toFixed(1)} ms`);
+    }
+    details.append(table);
+    return details;
+  }
+}
+
+async function ask(question) {
+  const view = new AnswerView(question);
+  try {
+    const response = await fetch("/ask/stream", {
+      method: "POST",
+      headers: { "Content-Type": "application/json", Accept: "text/event-stream" },
+      body: JSON.stringify({ question, history }),
+    });
+    if (!response.ok) {
+      view.onError(await errorMessage(response));
+      return;
+    }
+    let finished = false;
+    for await (const { event, data } of readEvents(response)) {
+      if (event === "passages") view.onPassages(data);
+      else if (event === "delta") view.onDelta(data);
+      else if (event === "citations") view.onCitations(data);
+      else if (event === "done") {
+        view.onDone(data);
+        finished = true;
+      } else if (event === "error") {
+        view.onError(data.error?.message || "the answer failed");
+        finished = true;
+      }
+    }
+    if (!finished) view.onError("the connection closed before the answer was complete");
+  } catch (error) {
+    view.onError(error.message || String(error));
+  }
+}
+
+// -- the source panel -------------------------------------------------------------------------
+
+async function fetchDocument(docId) {
+  if (!documentCache.has(docId)) {
+    const response = await fetch(`/documents/${encodeURIComponent(docId)}`);
+    if (!response.ok) throw new Error(await errorMessage(response));
+    documentCache.set(docId, await response.json());
+  }
+  return documentCache.get(docId);
+}
+
+/**
+ * Show a document with the passage shaded and the quoted sentence (start..end) highlighted,
+ * scrolled into view. Offsets are characters of the document's text, as the API gives them.
+ */
+async function showSource(docId, { passage = null, start = null, end = null, quote = null } = {}) {
+  const panel = $("source-panel");
+  const title = $("source-title");
+  const note = $("source-note");
+  const text = $("source-text");
+  panel.hidden = false;
+  title.textContent = "Loading…";
+  note.textContent = "";
+  text.replaceChildren();
+  let doc;
+  try {
+    doc = await fetchDocument(docId);
+  } catch (error) {
+    title.textContent = `Cannot show the document: ${error.message}`;
+    return;
+  }
+  title.replaceChildren(
+    el("strong", null, doc.title),
+    el("span", "source-meta", ` ${doc.source}${doc.author ? ` · ${doc.author}` : ""}`),
+  );
+  const full = doc.text;
+  // Code points vs UTF-16: the API counts characters as Python does (code points).
+  const chars = Array.from(full);
+  const slice = (a, b) => chars.slice(a, b).join("");
+  const hasQuote = start !== null && end !== null;
+  if (hasQuote && slice(start, end) !== quote) {
+    note.textContent = "The document has changed since this answer; the quote may be out of place.";
+  }
+  const pStart = passage ? Math.min(passage.start, hasQuote ? start : passage.start) : null;
+  const pEnd = passage ? Math.max(passage.end, hasQuote ? end : passage.end) : null;
+  const cuts = [0, chars.length];
+  if (passage) cuts.push(pStart, pEnd);
+  if (hasQuote) cuts.push(start, end);
+  const points = [...new Set(cuts)].sort((a, b) => a - b);
+  let target = null;
+  for (let i = 0; i + 1 < points.length; i++) {
+    const [a, b] = [points[i], points[i + 1]];
+    const piece = slice(a, b);
+    const inQuote = hasQuote && a >= start && b <= end;
+    const inPassage = passage && a >= pStart && b <= pEnd;
+    let node;
+    if (inQuote) {
+      node = el("mark", "quote", piece);
+      target = target || node;
+    } else if (inPassage) {
+      node = el("span", "passage", piece);
+      target = target || (hasQuote ? null : node);
+    } else {
+      node = document.createTextNode(piece);
+    }
+    text.append(node);
+  }
+  if (target) {
+    // Scroll inside the panel only, so the conversation keeps its place.
+    text.scrollTop = Math.max(0, target.offsetTop - text.clientHeight / 3);
+  } else {
+    text.scrollTop = 0;
+  }
+}
+
+// -- documents ------------------------------------------------------------------------------
+
+async function loadDocuments() {
+  const list = $("documents");
+  try {
+    const response = await fetch("/documents");
+    if (!response.ok) throw new Error(await errorMessage(response));
+    const { documents } = await response.json();
+    list.replaceChildren();
+    if (!documents.length) list.append(el("li", "empty", "Nothing indexed yet: upload a file."));
+    for (const doc of documents) {
+      const button = el("button", "link-button", doc.title);
+      button.type = "button";
+      button.addEventListener("click", () => showSource(doc.doc_id));
+      list.append(
+        el("li", null, button, el("span", "doc-meta", `${doc.source} · ${doc.chunks} chunks`)),
+      );
+    }
+  } catch (error) {
+    list.replaceChildren(el("li", "empty", `Cannot list documents: ${error.message}`));
+  }
+}
+
+async function upload(event) {
+  event.preventDefault();
+  const input = $("files");
+  const status = $("upload-status");
+  if (!input.files.length) {
+    status.textContent = "Choose one or more files first.";
+    return;
+  }
+  const form = new FormData();
+  for (const file of input.files) form.append("files", file, file.name);
+  const headers = {};
+  const key = $("api-key").value.trim();
+  if (key) headers["X-API-Key"] = key;
+  status.textContent = "Indexing…";
+  $("upload-button").disabled = true;
+  try {
+    const response = await fetch("/documents", { method: "POST", body: form, headers });
+    if (!response.ok) {
+      status.textContent = `Upload refused: ${await errorMessage(response)}`;
+      return;
+    }
+    const { documents } = await response.json();
+    for (const doc of documents) documentCache.delete(doc.doc_id);
+    status.textContent = documents
+      .map((d) => `${d.source}: ${d.status} (${d.chunks} chunks)`)
+      .join("; ");
+    input.value = "";
+    await loadDocuments();
+  } catch (error) {
+    status.textContent = `Upload failed: ${error.message}`;
+  } finally {
+    $("upload-button").disabled = false;
+  }
+}
+
+// -- wiring ---------------------------------------------------------------------------------
+
+function start() {
+  const form = $("ask-form");
+  const box = $("question");
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const question = box.value.trim();
+    if (!question || asking) return;
+    asking = true;
+    $("ask-button").disabled = true;
+    $("hint")?.remove();
+    box.value = "";
+    try {
+      await ask(question);
+    } finally {
+      asking = false;
+      $("ask-button").disabled = false;
+      box.focus();
+    }
+  });
+  box.addEventListener("keydown", (event) => {
+    if (event.key === "Enter" && !event.shiftKey) {
+      event.preventDefault();
+      form.requestSubmit();
+    }
+  });
+  $("new-chat").addEventListener("click", () => {
+    history.length = 0;
+    $("conversation").replaceChildren();
+    $("source-panel").hidden = true;
+    box.focus();
+  });
+  $("close-source").addEventListener("click", () => {
+    $("source-panel").hidden = true;
+  });
+  $("upload-form").addEventListener("submit", upload);
+  loadDocuments();
+}
+
+start();

@@ -1,0 +1,173 @@
+"""The web chat in a real browser: Debian's chromium driven by Playwright."""
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect, sync_playwright
+
+from tests.service.conftest import API_KEY
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = os.environ.get("QA_TEST_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+TIMEOUT_MS = 60_000
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator:
+    if not Path(CHROMIUM).is_file():  # a failure, not a skip: CI must run these for real
+        pytest.fail(
+            f"{CHROMIUM} is missing: install it with `make browser` (apt-get install chromium)"
+        )
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser) -> Iterator:
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    yield page
+    context.close()
+    assert not errors, f"JavaScript errors on the page: {errors}"
+
+
+def ask(page, question: str):
+    """Type a question, send it, and wait for the answer to finish; returns the answer turn."""
+    before = page.locator("li.turn.assistant").count()
+    page.fill("#question", question)
+    page.click("#ask-button")
+    turn = page.locator("li.turn.assistant").nth(before)
+    turn.locator("details.details").wait_for()
+    return turn
+
+
+def test_ask_see_cited_answer_click_a_citation_see_the_quote(page, live_url, client, tmp_path):
+    page.goto(live_url)
+    page.locator("#documents li").first.wait_for()
+    assert page.locator("#documents li").count() == 2
+    question = "When did Putin visit Pyongyang?"
+    turn = ask(page, question)
+    expected = client.post("/ask", json={"question": question}).json()
+    assert turn.locator(".answer-text").inner_text() == expected["text"]
+    links = turn.locator("a.cite")
+    assert links.count() == len(expected["citations"]) >= 1
+    assert links.first.inner_text() == f"[{expected['citations'][0]['marker']}]"
+
+    links.first.click()
+    mark = page.locator("#source-text mark.quote")
+    mark.wait_for()
+    assert mark.inner_text() == expected["citations"][0]["quote"]
+    assert mark.is_visible()
+    assert expected["citations"][0]["title"] in page.locator("#source-title").inner_text()
+    # The quote sits inside the whole document's text, in the shaded passage around it.
+    full = page.locator("#source-text").inner_text()
+    assert len(full) > len(mark.inner_text()) * 5
+    details = turn.locator("details.details")
+    details.locator("summary").click()
+    assert "Standalone query" in details.inner_text() and "total" in details.inner_text()
+    page.screenshot(path=str(tmp_path / "answered-chat.png"), full_page=True)
+    assert (tmp_path / "answered-chat.png").stat().st_size > 10_000
+
+
+def test_follow_up_and_abstention_are_shown(page, live_url):
+    page.goto(live_url)
+    ask(page, "What does Gabriela Bernal say about the mutual assistance provision?")
+    turn = ask(page, "and what does she say about China?")
+    turn.locator("summary").click()
+    assert "Gabriela Bernal" in turn.locator(".details-list").inner_text()
+    turn = ask(page, "Who won the 2018 football World Cup?")
+    assert "No answer found" in turn.locator(".abstention").inner_text()
+    assert turn.locator(".closest li").count() >= 1
+    assert turn.locator("a.cite").count() == 0
+
+
+def test_upload_a_file_and_ask_about_it(page, writable_url, tmp_path):
+    note = tmp_path / "lighthouse.txt"
+    note.write_text(
+        "The Kestrel Point lighthouse was automated in 1987. "
+        "Its keeper, Ingrid Halvorsen, kept a logbook of every storm for thirty-one years. "
+        "The lamp is visible for twenty-two nautical miles in clear weather.",
+        encoding="utf-8",
+    )
+    page.goto(writable_url)
+    page.set_input_files("#files", str(note))
+    page.click("#upload-button")
+    expect(page.locator("#upload-status")).to_contain_text("Upload refused")  # no API key yet
+    page.fill("#api-key", API_KEY)
+    page.set_input_files("#files", str(note))
+    page.click("#upload-button")
+    expect(page.locator("#upload-status")).to_contain_text("lighthouse.txt: added")
+    assert page.locator("#documents li", has_text="lighthouse").count() == 1
+    turn = ask(page, "Who kept a logbook of every storm at the lighthouse?")
+    assert "Ingrid Halvorsen" in turn.locator(".answer-text").inner_text()
+    turn.locator("a.cite").first.click()
+    expect(page.locator("#source-text mark.quote")).to_contain_text("Ingrid Halvorsen")
+
+
+def test_markup_in_a_document_is_shown_as_text_and_never_runs(page, writable_url, tmp_path):
+    hostile = tmp_path / "hostile.md"
+    hostile.write_text(
+        '---\ntitle: <img src=x onerror="window.pwned = 1">Quokka notes\n---\n\n'
+        "The quokka census on Rottnest found <script>window.pwned = 2</script> "
+        'eleven thousand quokkas <img src=x onerror="window.pwned = 3"> in the spring count.\n',
+        encoding="utf-8",
+    )
+    dialogs: list[str] = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    page.goto(writable_url)
+    page.fill("#api-key", API_KEY)
+    page.set_input_files("#files", str(hostile))
+    page.click("#upload-button")
+    expect(page.locator("#upload-status")).to_contain_text("hostile.md: added")
+    listed = page.locator("#documents li", has_text="Quokka notes")
+    assert '<img src=x onerror="window.pwned = 1">' in listed.inner_text()
+    turn = ask(page, "How many quokkas did the Rottnest census find?")
+    answer = turn.locator(".answer-text").inner_text()
+    assert "<script>" in answer and "onerror" in answer
+    turn.locator("a.cite").first.click()
+    expect(page.locator("#source-text mark.quote")).to_contain_text("<script>window.pwned = 2")
+    listed.locator("button").click()
+    page.locator("#source-title", has_text="Quokka notes").wait_for()
+    page.wait_for_timeout(300)  # give any injected handler a chance to run
+    assert page.evaluate("window.pwned") is None
+    assert page.locator("#conversation img, #documents img, #source-panel img").count() == 0
+    assert page.locator("#conversation script, #source-panel script").count() == 0
+    assert dialogs == []
+
+
+def test_phone_sized_window(browser, live_url):
+    context = browser.new_context(viewport={"width": 375, "height": 740}, is_mobile=True)
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    try:
+        page.goto(live_url)
+        turn = ask(page, "What did Russia veto in March?")
+        assert page.evaluate("document.documentElement.scrollWidth") <= 375
+        turn.locator("a.cite").first.click()
+        mark = page.locator("#source-text mark.quote")
+        mark.wait_for()
+        box = page.locator("#source-panel").bounding_box()
+        assert box is not None and box["width"] <= 375 and box["y"] < 740
+        assert mark.is_visible()
+        page.click("#close-source")
+        assert page.locator("#source-panel").is_hidden()
+    finally:
+        context.close()
