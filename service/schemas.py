@@ -4,7 +4,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from qa.types import Answer, Citation, Document, Passage, Turn
+from qa.types import Answer, Citation, Claim, Document, Passage, Turn
 
 # The ids index.split.document_id makes: a lowercase slug, a dash and six hex digits.
 DOC_ID_PATTERN = r"^[a-z0-9](?:[a-z0-9-]{0,78}[a-z0-9])?$"
@@ -91,6 +91,19 @@ class PassageOut(BaseModel):
         return cls(**vars(p))
 
 
+class ClaimOut(BaseModel):
+    """One sentence of a written answer and whether its cited passages bear it out."""
+
+    text: str
+    markers: list[int]
+    supported: bool
+    support: float
+
+    @classmethod
+    def of(cls, c: Claim) -> "ClaimOut":
+        return cls(text=c.text, markers=list(c.markers), supported=c.supported, support=c.support)
+
+
 class AskResponse(BaseModel):
     """A cited answer, or an abstention that still lists the closest passages."""
 
@@ -103,6 +116,10 @@ class AskResponse(BaseModel):
     query: str = Field(description="The standalone query retrieval used")
     support: float
     timings_ms: dict[str, float]
+    claims: list[ClaimOut] = Field(
+        default_factory=list, description="Per-sentence verification of a written answer"
+    )
+    fallback: str | None = Field(None, description="Why another answerer stepped in, if one did")
 
     @classmethod
     def of(cls, a: Answer) -> "AskResponse":
@@ -116,6 +133,8 @@ class AskResponse(BaseModel):
             query=a.query,
             support=a.support,
             timings_ms=dict(a.timings_ms),
+            claims=[ClaimOut.of(c) for c in a.claims],
+            fallback=a.fallback,
         )
 
 

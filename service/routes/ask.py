@@ -2,8 +2,7 @@
 
 import json
 import logging
-import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 from fastapi import APIRouter
@@ -11,10 +10,10 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import StreamingResponse
 
 from qa.errors import QAError
-from qa.pipeline import Pipeline
+from qa.pipeline import Pipeline, StreamEvent
 from qa.types import Answer
 from service.deps import PipelineDep, StateDep
-from service.schemas import AskRequest, AskResponse, CitationOut, PassageOut, error_responses
+from service.schemas import AskRequest, AskResponse, PassageOut, error_responses
 from service.state import ServiceState
 
 log = logging.getLogger("service")
@@ -22,11 +21,12 @@ router = APIRouter(tags=["ask"])
 
 _STREAM_DOC = """Server-Sent Events, in this order:
 
-- `passages`: `{"query", "passages": [...]}`, the standalone query and the passages retrieved
-- `delta` (one or more): `{"text"}`, the answer text as it is produced; joined they make the
-  whole answer text
+- `passages`: `{"passages": [...]}`, the passages retrieved
+- `delta` (one or more): `{"text"}`, the answer text as it is written
 - `citations`: `{"citations": [...]}`
-- `done`: `{"question", "abstained", "support", "backend", "query", "timings_ms"}`
+- `done`: the rest of the answer object (`question`, `text`, `abstained`, `query`, `support`,
+  `backend`, `timings_ms`, `claims`, `fallback`); `text` is the final, verified answer, which
+  a written (LLM) answer may have trimmed from what the deltas said
 
 A failure after the stream has begun ends it with an `error` event,
 `{"error": {"code", "message"}}`; bad input is refused before it begins, with a JSON error.
@@ -83,55 +83,44 @@ async def ask_stream(body: AskRequest, pipeline: PipelineDep, state: StateDep) -
     )
 
 
+def _stream(pipeline: Pipeline, state: ServiceState, body: AskRequest) -> Iterator[StreamEvent]:
+    """The core's answer events, with the index held steady until the last one."""
+    with state.lock.reading():
+        yield from pipeline.ask_stream(
+            body.question,
+            top_k=body.top_k,
+            doc_ids=body.doc_ids,
+            history=[turn.to_turn() for turn in body.history],
+        )
+
+
 async def _events(pipeline: Pipeline, state: ServiceState, body: AskRequest) -> AsyncIterator[str]:
+    events = _stream(pipeline, state, body)
     try:
-        answer = await run_in_threadpool(_ask, pipeline, state, body)
+        while True:
+            item = await run_in_threadpool(next, events, None)
+            if item is None:
+                return
+            kind, value = item
+            if kind == "passages":
+                yield sse("passages", {"passages": [PassageOut.of(p).model_dump() for p in value]})
+            elif kind == "delta":
+                yield sse("delta", {"text": value})
+            elif kind == "answer":
+                answer = AskResponse.of(value)
+                yield sse("citations", {"citations": answer.model_dump()["citations"]})
+                yield sse("done", answer.model_dump(exclude={"citations", "passages"}))
     except QAError as exc:
         yield sse("error", {"error": {"code": exc.code, "message": exc.message}})
-        return
     except Exception:
         log.exception("POST /ask/stream failed")
         message = "internal error; the server log has details"
         yield sse("error", {"error": {"code": "internal_error", "message": message}})
-        return
-    passages = [PassageOut.of(p).model_dump() for p in answer.passages]
-    yield sse("passages", {"query": answer.query, "passages": passages})
-    for piece in split_pieces(answer.text):
-        yield sse("delta", {"text": piece})
-    citations = [CitationOut.of(c).model_dump() for c in answer.citations]
-    yield sse("citations", {"citations": citations})
-    yield sse(
-        "done",
-        {
-            "question": answer.question,
-            "abstained": answer.abstained,
-            "support": answer.support,
-            "backend": answer.backend,
-            "query": answer.query,
-            "timings_ms": answer.timings_ms,
-        },
-    )
+    finally:
+        # Also when the client goes away mid-answer: closing releases the index lock.
+        await run_in_threadpool(events.close)
 
 
 def sse(event: str, data: Any) -> str:
     """One Server-Sent Event; JSON keeps the data on a single line."""
     return f"event: {event}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n"
-
-
-_AFTER_MARKER = re.compile(r"\[\d+\]\s+")
-_AFTER_SENTENCE = re.compile(r"[.!?…]\s+")
-
-
-def split_pieces(text: str) -> list[str]:
-    """The answer in the order it reads: one cited sentence (or plain sentence) per piece.
-
-    Joined, the pieces are exactly `text`.
-    """
-    boundary = _AFTER_MARKER if _AFTER_MARKER.search(text + " ") else _AFTER_SENTENCE
-    pieces, begin = [], 0
-    for match in boundary.finditer(text):
-        pieces.append(text[begin : match.end()])
-        begin = match.end()
-    if begin < len(text):
-        pieces.append(text[begin:])
-    return pieces

@@ -21,5 +21,9 @@ async def healthz() -> Health:
 )
 def readyz(state: StateDep) -> Health:
     # Builds the pipeline now if the store was down at start-up; StoreUnavailable is a 503.
-    state.pipeline().store.heartbeat()
-    return Health(status="ready")
+    pipeline = state.pipeline()
+    pipeline.store.heartbeat()
+    # An LLM backend that is down does not make the service unready: answers fall back to
+    # the extractive answerer, and the detail says why.
+    problem = getattr(pipeline.answerer, "problem", None)
+    return Health(status="ready", detail=(problem() if problem else None) or "")

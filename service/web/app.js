@@ -93,15 +93,19 @@ class AnswerView {
 
   onPassages(data) {
     this.passages = data.passages;
-    this.query = data.query;
     this.status.textContent = `Found ${data.passages.length} passages; answering…`;
   }
 
   onDelta(data) {
     this.status.hidden = true;
     this.text += data.text;
-    // Turn [n] markers into links; everything else stays plain text.
-    for (const part of data.text.split(/(\[\d+\])/)) {
+    this.appendText(data.text);
+    scrollToEnd();
+  }
+
+  /** Append answer text, turning [n] markers into links; everything else stays plain text. */
+  appendText(text) {
+    for (const part of text.split(/(\[\d+\])/)) {
       const match = /^\[(\d+)\]$/.exec(part);
       if (!match) {
         if (part) this.body.append(document.createTextNode(part));
@@ -118,7 +122,6 @@ class AnswerView {
       this.markers.push(link);
       this.body.append(link);
     }
-    scrollToEnd();
   }
 
   onCitations(data) {
@@ -132,6 +135,14 @@ class AnswerView {
   onDone(data) {
     this.item.removeAttribute("aria-busy");
     this.status.hidden = true;
+    if (data.text !== this.text) {
+      // A written answer is verified after it streams: show the text that survived.
+      this.text = data.text;
+      this.markers = [];
+      this.body.replaceChildren();
+      this.appendText(data.text);
+      this.onCitations({ citations: this.citations });
+    }
     if (data.abstained) this.showAbstention();
     this.extra.append(this.details(data));
     history.push({ role: "user", content: data.question }, { role: "assistant", content: this.text });
@@ -203,6 +214,7 @@ class AnswerView {
     const row = (name, value) => table.append(el("dt", null, name), el("dd", null, value));
     row("Standalone query", data.query);
     row("Answerer", data.backend);
+    if (data.fallback) row("Fallback", data.fallback);
     row("Support", data.support.toFixed(3));
     for (const [stage, ms] of Object.entries(data.timings_ms)) {
       row(stage.replace(/_ms$/, "").replace(/_/g, " "), `${ms.toFixed(1)} ms`);
