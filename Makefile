@@ -65,5 +65,8 @@ bench: install ## benchmarks; the SQuAD ones need ../shared/bench
 	$(BIN)/python -m eval.bench_indexing
 	$(BIN)/python -m eval.bench_retrieval
 
+eval: install ## grounding eval of the sample corpus (extractive); fails below eval/thresholds.json
+	$(QA) eval --provider extractive --thresholds eval/thresholds.json --out eval/out/sample
+
 clean:
 	rm -rf .qa-data eval/out .pytest_cache .ruff_cache .mypy_cache

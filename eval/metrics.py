@@ -13,13 +13,12 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from qa.text import split_sentences
+from qa import verify
 
 E = TypeVar("E")
 Judge = Callable[[str, Sequence[Any]], bool]
 KeyFact = str | Sequence[str]
 
-_MARKER = re.compile(r"\s*\[(\d+)\]")
 _ARTICLES = re.compile(r"\b(a|an|the)\b")
 
 
@@ -35,28 +34,8 @@ class Claim:
 
 
 def split_claims(answer: str) -> list[Claim]:
-    """The answer's sentences, each with the markers written inside it or right after it.
-
-    Markers are removed before splitting, so "[2]" after a full stop cannot start a sentence;
-    a marker belongs to the last sentence that began before it.
-    """
-    clean: list[str] = []
-    places: list[tuple[int, int]] = []  # (offset in the clean text, marker)
-    length = last = 0
-    for match in _MARKER.finditer(answer):
-        clean.append(answer[last : match.start()])
-        length += match.start() - last
-        places.append((length, int(match.group(1))))
-        last = match.end()
-    clean.append(answer[last:])
-    text = "".join(clean)
-    spans = split_sentences(text)
-    markers: list[list[int]] = [[] for _ in spans]
-    for offset, marker in places:
-        owner = max((i for i, (start, _) in enumerate(spans) if start < offset), default=0)
-        if spans and marker not in markers[owner]:
-            markers[owner].append(marker)
-    return [Claim(text[a:b], tuple(m)) for (a, b), m in zip(spans, markers, strict=True)]
+    """The answer's sentences without markers, each with the passages it cites (qa.verify's)."""
+    return [Claim(text, markers) for text, markers in verify.split_claims(answer)]
 
 
 def answer_text(answer: str) -> str:

@@ -13,11 +13,12 @@ from typing import Any
 
 from eval import metrics
 from eval.report import write_report
-from qa.compose import AnswerContext, score_sentences
+from qa.compose import AnswerContext
 from qa.errors import InputError, QAError
 from qa.pipeline import Pipeline, build_pipeline
 from qa.settings import Settings
 from qa.types import Passage, Turn
+from qa.verify import verify_answer
 
 KINDS = (
     "single_fact",
@@ -29,9 +30,6 @@ KINDS = (
     "follow_up",
 )
 SAMPLE_SET = Path(__file__).resolve().parent / "sets" / "sample_corpus.jsonl"
-# A claim counts as supported when some evidence sentence scores this much on the project's
-# own support check (0.6 cosine + 0.4 IDF-weighted term overlap); see eval/README.md.
-SUPPORT_THRESHOLD = 0.6
 Ask = Callable[[dict[str, Any]], dict[str, Any]]
 
 
@@ -47,7 +45,7 @@ class EvalConfig:
     corpus: Path | None = None  # folder whose files the set's `sources` name
     minimums: dict[str, float] = field(default_factory=dict)
     maximums: dict[str, float] = field(default_factory=dict)
-    support_threshold: float = SUPPORT_THRESHOLD
+    support_threshold: float | None = None  # default: QA_LLM__MIN_CLAIM_SUPPORT
     progress: bool = True
     title: str = ""
 
@@ -133,32 +131,27 @@ _PASSAGE_FIELDS = {f.name for f in fields(Passage)}
 
 
 class SupportJudge:
-    """Is a claim supported by some sentence of the evidence passages? The project's own check."""
+    """Is a claim supported by some sentence of the evidence? qa.verify's own check decides."""
 
     def __init__(self, pipeline: Pipeline, threshold: float) -> None:
         self.pipeline = pipeline
         self.threshold = threshold
-        self._vectors: dict[str, Any] = {}
         self.unknown_passages = 0
 
-    def score(self, claim: str, evidence: Sequence[dict[str, Any]]) -> float:
+    def __call__(self, claim: str, evidence: Sequence[dict[str, Any]]) -> bool:
         view = self.pipeline.catalog.view()
         passages = []
         for p in evidence:
             if p.get("chunk_id") in view.chunks:
                 passages.append(Passage(**{k: v for k, v in p.items() if k in _PASSAGE_FIELDS}))
             else:
-                self.unknown_passages += 1
+                self.unknown_passages += 1  # not in the local index: cannot be judged
         if not passages:
-            return 0.0
-        if claim not in self._vectors:
-            self._vectors[claim] = self.pipeline.embedder.encode([claim])[0]
-        context = AnswerContext(claim, claim, self._vectors[claim], tuple(passages), view)
-        candidates = score_sentences(context)
-        return float(candidates[0].score) if candidates else 0.0
-
-    def __call__(self, claim: str, evidence: Sequence[dict[str, Any]]) -> bool:
-        return self.score(claim, evidence) >= self.threshold
+            return False
+        encode = self.pipeline.embedder.encode
+        context = AnswerContext(claim, claim, encode([claim])[0], tuple(passages), view, encode)
+        verdicts = verify_answer(context, claim, self.threshold)
+        return bool(verdicts) and all(v.claim.supported for v in verdicts)
 
 
 # -- scoring ---------------------------------------------------------------------------
@@ -382,7 +375,8 @@ def run_items(
 
     top_k = config.top_k or pipeline.settings.retrieval.top_k
     k_values = sorted({1, min(3, top_k), top_k})
-    judge = SupportJudge(pipeline, config.support_threshold)
+    threshold = config.support_threshold or pipeline.settings.llm.min_claim_support
+    judge = SupportJudge(pipeline, threshold)
     documents = {d.source: pipeline.document(d.doc_id).text for d in pipeline.documents()}
     rows = []
     began = time.time()
@@ -403,7 +397,7 @@ def run_items(
         "url": config.url,
         "backend": next((r["backend"] for r in rows if r["backend"]), None),
         "top_k": top_k,
-        "support_threshold": config.support_threshold,
+        "support_threshold": threshold,
         "seconds": round(time.time() - began, 1),
         "finished": time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime()),
         "unjudged_passages": judge.unknown_passages,

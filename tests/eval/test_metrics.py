@@ -20,6 +20,10 @@ def test_markers_after_and_inside_sentences_belong_to_their_sentence():
         Claim("Putin visited Pyongyang on June 19.", (1,)),
         Claim("Kim called it.", (2, 3)),
     ]
+    assert metrics.split_claims("Both [1, 2]. Then none.") == [
+        Claim("Both.", (1, 2)),
+        Claim("Then none.", ()),
+    ]
     assert metrics.split_claims("") == []
     assert metrics.answer_text("One [1]. Two [2].") == "One. Two."
 
