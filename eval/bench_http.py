@@ -1,0 +1,159 @@
+"""HTTP /ask latency against in-process `ask` on the sample corpus, and time to /readyz.
+
+    python -m eval.bench_http [--rounds 5] [--concurrency 1 8]     (prints JSON)
+
+One run: index the sample corpus into a temporary store; time `pipeline.ask` in this process
+over the questions; close it; start `qa serve` (real uvicorn) in a new process on a loopback
+port and time from process start to the first 200 from /readyz; then send the same questions
+to POST /ask from a Python client at each concurrency (a bounded closed loop: each worker
+sends its next request when its last one is answered).
+"""
+
+import argparse
+import asyncio
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+import httpx
+
+from eval.bench_latency import QUESTIONS
+from eval.timing import emit, summarize_ms
+from index.ingest import SAMPLE_CORPUS, index_documents, plan_paths
+from qa.pipeline import build_pipeline
+from qa.settings import Settings
+
+
+def in_process(store: Path, rounds: int) -> dict:
+    """Index the sample corpus, then time warm `ask` calls on the same questions."""
+    pipeline = build_pipeline(Settings(_env_file=None, store={"path": store}))
+    index_documents(pipeline, plan_paths([SAMPLE_CORPUS], 10**8).documents)
+    for question in QUESTIONS:
+        pipeline.ask(question)
+    timings = []
+    for _ in range(rounds):
+        for question in QUESTIONS:
+            began = time.perf_counter()
+            pipeline.ask(question)
+            timings.append((time.perf_counter() - began) * 1000)
+    pipeline.close()
+    return summarize_ms(timings)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_server(store: Path, port: int) -> tuple[subprocess.Popen, float]:
+    """`qa serve` in a new process; returns it and the seconds until /readyz said 200."""
+    env = {
+        **os.environ,
+        "QA_STORE__PATH": str(store),
+        "HF_HUB_OFFLINE": "1",
+        "TRANSFORMERS_OFFLINE": "1",
+        "ANONYMIZED_TELEMETRY": "False",
+    }
+    command = [sys.executable, "-m", "qa.cli", "serve", "--host", "127.0.0.1", "--port", str(port)]
+    began = time.perf_counter()
+    process = subprocess.Popen(
+        command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    url = f"http://127.0.0.1:{port}/readyz"
+    while time.perf_counter() - began < 180:
+        if process.poll() is not None:
+            raise RuntimeError(f"qa serve exited with status {process.returncode}")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status == 200:
+                    return process, time.perf_counter() - began
+        except OSError:
+            time.sleep(0.02)
+    process.kill()
+    raise TimeoutError("qa serve was not ready within 180 s")
+
+
+async def load(base_url: str, concurrency: int, rounds: int) -> dict:
+    """`concurrency` workers share rounds x questions requests; latency of each, and rate."""
+    queue: asyncio.Queue[str] = asyncio.Queue()
+    for _ in range(rounds):
+        for question in QUESTIONS:
+            queue.put_nowait(question)
+    latencies: list[float] = []
+    failures = 0
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    async with httpx.AsyncClient(base_url=base_url, timeout=120, limits=limits) as client:
+        for question in QUESTIONS:  # warm the connection pool and the server
+            await client.post("/ask", json={"question": question})
+
+        async def worker() -> None:
+            nonlocal failures
+            while not queue.empty():
+                question = queue.get_nowait()
+                began = time.perf_counter()
+                response = await client.post("/ask", json={"question": question})
+                latencies.append((time.perf_counter() - began) * 1000)
+                failures += response.status_code != 200
+
+        began = time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
+        elapsed = time.perf_counter() - began
+    return {
+        **summarize_ms(latencies),
+        "requests_per_s": round(len(latencies) / elapsed, 2),
+        "failures": failures,
+    }
+
+
+def run(rounds: int, concurrencies: list[int]) -> dict:
+    with tempfile.TemporaryDirectory() as tmp:
+        store = Path(tmp) / "store"
+        result: dict = {
+            "questions": len(QUESTIONS),
+            "rounds": rounds,
+            "cpus": os.cpu_count(),
+            "load_average_1m_at_start": round(os.getloadavg()[0], 2),
+            "in_process_ask": in_process(store, rounds),
+        }
+        port = free_port()
+        process, ready_s = start_server(store, port)
+        result["process_start_to_readyz_s"] = round(ready_s, 3)
+        try:
+            base_url = f"http://127.0.0.1:{port}"
+            for concurrency in concurrencies:
+                result[f"http_ask_concurrency_{concurrency}"] = asyncio.run(
+                    load(base_url, concurrency, rounds)
+                )
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+    p50 = result["in_process_ask"]["p50_ms"]
+    for concurrency in concurrencies:
+        http = result[f"http_ask_concurrency_{concurrency}"]
+        http["p50_over_in_process_p50"] = round(http["p50_ms"] / p50, 2)
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawTextHelpFormatter
+    )
+    parser.add_argument("--rounds", type=int, default=5, help="passes over the questions")
+    parser.add_argument(
+        "--concurrency", type=int, nargs="+", default=[1, 8], help="concurrent clients"
+    )
+    args = parser.parse_args()
+    emit(run(args.rounds, args.concurrency), as_json=True)
+
+
+if __name__ == "__main__":
+    main()
