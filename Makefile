@@ -64,6 +64,7 @@ bench: install ## benchmarks; the SQuAD ones need ../shared/bench
 	$(BIN)/python -m eval.bench_latency
 	$(BIN)/python -m eval.bench_indexing
 	$(BIN)/python -m eval.bench_retrieval
+	$(BIN)/python -m eval.bench_http
 
 eval: install ## grounding eval of the sample corpus (extractive); fails below eval/thresholds.json
 	$(QA) eval --provider extractive --thresholds eval/thresholds.json --out eval/out/sample
