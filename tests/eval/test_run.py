@@ -79,3 +79,20 @@ def test_qa_eval_exits_non_zero_below_a_floor_and_zero_above(
 
     typo = runner.invoke(app, [*base, "--out", "typo", "--min", "faithfulnes=0.5"])
     assert typo.exit_code == 1 and "unknown metric 'faithfulnes'" in typo.output
+
+
+def test_runner_against_a_running_service(small_set: Path, tmp_path: Path):
+    from service import create_app
+    from tests.service.conftest import index_sample, serve
+
+    settings = make_settings(tmp_path / "service-store")
+    index_sample(settings)
+    with serve(create_app(settings)) as url:
+        config = EvalConfig(set_path=small_set, out_dir=tmp_path / "out", url=url, progress=False)
+        summary, failures = evaluate(config, make_settings(tmp_path / "unused-store"))
+    rows = [json.loads(line) for line in (tmp_path / "out/results.jsonl").read_text().splitlines()]
+    assert failures == [] and summary["counts"]["errors"] == 0
+    assert summary["run"]["url"] == url and summary["run"]["unjudged_passages"] == 0
+    assert "June 19" in rows[0]["response"] and rows[1]["abstained"]
+    assert all("http_ms" in r["timings_ms"] for r in rows)
+    assert summary["metrics"]["citation.precision"] == 1.0

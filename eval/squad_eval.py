@@ -1,0 +1,118 @@
+"""The grounding eval on a fixed sample of SQuAD 2.0 dev (needs ../shared/bench/squad-v2-dev).
+
+    python -m eval.squad_eval [--answerable 200] [--unanswerable 200] [--seed 0] [--out DIR]
+
+Whole articles go through the project's own chunker into a private store under eval/out,
+built once and reused; answers come from the in-process pipeline and are scored by eval.run.
+"""
+
+import argparse
+import json
+import random
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from eval.run import EvalConfig, ask_in_process, format_summary, parse_bounds, run_items
+from eval.squad import (
+    DEFAULT_BENCH_DIR,
+    OUT_DIR,
+    bench_settings,
+    gold_spans,
+    index_articles,
+    load_articles,
+    load_questions,
+)
+from qa.errors import QAError
+from qa.pipeline import build_pipeline
+
+NO_ANSWER = "The documents don't say."
+
+
+def sample_items(bench_dir: Path, answerable: int, unanswerable: int, seed: int) -> list[dict]:
+    """Eval records for a seeded sample of answerable and unanswerable questions, file order."""
+    articles = {a.document.doc_id: a for a in load_articles(bench_dir)}
+    spans = gold_spans(articles.values())
+    questions = load_questions(bench_dir)
+    rng = random.Random(seed)
+    chosen = {
+        q.id
+        for impossible, n in ((False, answerable), (True, unanswerable))
+        for q in rng.sample([q for q in questions if q.is_impossible == impossible], n)
+    }
+    items = []
+    for q in questions:
+        if q.id not in chosen:
+            continue
+        doc_id, start, end = spans[q.gold_doc_id]
+        document = articles[doc_id].document
+        items.append(
+            {
+                "user_input": q.question,
+                "reference": q.answers[0] if q.answers else NO_ANSWER,
+                "reference_contexts": [] if q.is_impossible else [document.text[start:end]],
+                "kind": "unanswerable" if q.is_impossible else "single_fact",
+                "history": [],
+                "key_facts": [] if q.is_impossible else [list(q.answers)],
+                "sources": [document.source],
+                "answers": list(q.answers),
+                "id": q.id,
+            }
+        )
+    return items
+
+
+def run(args: argparse.Namespace) -> tuple[dict[str, Any], list[str]]:
+    items = sample_items(args.bench_dir, args.answerable, args.unanswerable, args.seed)
+    args.out.mkdir(parents=True, exist_ok=True)
+    set_path = args.out / "squad_sample.jsonl"
+    set_path.write_text("".join(json.dumps(i, ensure_ascii=False) + "\n" for i in items), "utf-8")
+    llm = {"provider": args.provider} if args.provider else {}
+    settings = bench_settings(args.store, llm=llm)
+    pipeline = build_pipeline(settings)
+    try:
+        if not args.quiet:
+            print(f"indexing 35 articles into {args.store} (skips those already there)", flush=True)
+        chunks = index_articles(pipeline, load_articles(args.bench_dir))
+        config = EvalConfig(
+            set_path=set_path,
+            out_dir=args.out,
+            minimums=parse_bounds(args.min),
+            progress=not args.quiet,
+            title=f"SQuAD 2.0 dev: {args.answerable} answerable + {args.unanswerable} "
+            f"unanswerable, seed {args.seed}",
+        )
+        info = {"chunks": chunks, "bench_dir": str(args.bench_dir), "seed": args.seed}
+        return run_items(items, ask_in_process(pipeline, None), pipeline, config, info)
+    finally:
+        pipeline.close()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--bench-dir", type=Path, default=DEFAULT_BENCH_DIR)
+    parser.add_argument("--answerable", type=int, default=200)
+    parser.add_argument("--unanswerable", type=int, default=200)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--provider", help="answerer to evaluate (default: extractive)")
+    parser.add_argument("--out", type=Path, default=OUT_DIR / "squad-grounding")
+    parser.add_argument("--store", type=Path, default=OUT_DIR / "squad-grounding-store")
+    parser.add_argument("--min", action="append", default=[], help="floor METRIC=VALUE")
+    parser.add_argument("--quiet", action="store_true")
+    args = parser.parse_args(argv)
+    if not (args.bench_dir / "questions.jsonl").is_file():
+        print(f"error: SQuAD 2.0 dev not found under {args.bench_dir}", file=sys.stderr)
+        return 2
+    try:
+        summary, failures = run(args)
+    except QAError as exc:
+        print(f"error: {exc.message}", file=sys.stderr)
+        return 1
+    print(format_summary(summary))
+    print(f"report: {args.out / 'report.html'}")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
