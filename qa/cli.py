@@ -181,7 +181,7 @@ def serve_command(
     """Serve the HTTP API and the web chat (http://127.0.0.1:8000/ by default)."""
     import uvicorn
 
-    from service import create_app
+    from service.app import create_app
 
     with failing_cleanly():
         settings = load_settings()

@@ -1,5 +1,7 @@
 """Documents over HTTP: list, read, upload, replace, delete; the API key on writes."""
 
+import threading
+
 import httpx
 
 from tests.service.conftest import API_KEY
@@ -91,3 +93,30 @@ def test_without_an_api_key_writes_are_open(client):
     response = client.delete("/documents/no-such-doc-abc123")
     assert response.status_code == 404
     assert response.json()["error"]["code"] == "document_not_found"
+
+
+def test_questions_keep_being_answered_while_documents_change(writer, writable_url):
+    """Asks run side by side; an upload and a delete wait their turn, and nothing fails."""
+    statuses: list[int] = []
+    done = threading.Event()
+
+    def ask_until_done() -> None:
+        with httpx.Client(base_url=writable_url, timeout=120) as c:
+            while not done.is_set():
+                statuses.append(c.post("/ask", json={"question": QUESTION}).status_code)
+
+    askers = [threading.Thread(target=ask_until_done) for _ in range(4)]
+    for t in askers:
+        t.start()
+    try:
+        text = " ".join(f"Line {i} of the busy document mentions item {i}." for i in range(150))
+        for _ in range(2):
+            response = writer.post("/documents", files=[("files", ("busy.txt", text.encode()))])
+            assert response.status_code == 201, response.text
+            doc_id = response.json()["documents"][0]["doc_id"]
+            assert writer.delete(f"/documents/{doc_id}").status_code == 200
+    finally:
+        done.set()
+        for t in askers:
+            t.join()
+    assert statuses and set(statuses) == {200}
