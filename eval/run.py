@@ -430,16 +430,23 @@ def evaluate(
         return run_items(items, ask, pipeline, config, {})
 
 
-def ragas_status(settings: Settings) -> str:
-    """Why Ragas metrics are (not) reported: what to install or configure."""
+def ragas_status(provider: str) -> str:
+    """Why Ragas metrics are not in the report, and what to install or configure."""
     try:
         import ragas  # noqa: F401
     except ImportError:
-        return "Ragas metrics skipped: `pip install ragas` and configure an LLM judge to add them."
+        return (
+            "Ragas metrics skipped: Ragas is not installed (pip install ragas) and it needs an "
+            "LLM judge (QA_LLM__PROVIDER=openai|ollama|llamacpp with its model settings)."
+        )
+    if provider == "extractive":
+        return (
+            "Ragas metrics skipped: Ragas needs an LLM judge; configure one with "
+            "QA_LLM__PROVIDER=openai|ollama|llamacpp and its model settings."
+        )
     return (
-        "Ragas metrics skipped: Ragas needs an LLM judge and no LLM backend is configured "
-        f"(QA_LLM__PROVIDER={settings.llm.provider}); the records in results.jsonl use Ragas' "
-        "field names, so they can be scored with ragas.evaluate once a judge exists."
+        "Ragas metrics skipped: handing the configured LLM to Ragas as its judge is not wired "
+        "yet; results.jsonl uses Ragas' field names, so ragas.evaluate can read it as is."
     )
 
 

@@ -272,7 +272,7 @@ def eval_command(
         typer.echo(format_summary(summary))
         typer.echo(f"report: {out / 'report.html'}")
     if ragas:
-        typer.echo(ragas_status(settings), err=True)
+        typer.echo(ragas_status(provider or settings.llm.provider), err=True)
     if failures:
         raise typer.Exit(1)
 

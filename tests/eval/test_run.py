@@ -96,3 +96,14 @@ def test_runner_against_a_running_service(small_set: Path, tmp_path: Path):
     assert "June 19" in rows[0]["response"] and rows[1]["abstained"]
     assert all("http_ms" in r["timings_ms"] for r in rows)
     assert summary["metrics"]["citation.precision"] == 1.0
+
+
+def test_ragas_request_says_what_is_missing():
+    from eval.run import ragas_status
+
+    try:
+        import ragas  # noqa: F401
+    except ImportError:
+        assert "pip install ragas" in ragas_status("extractive")
+    else:
+        assert "LLM judge" in ragas_status("extractive")
