@@ -177,7 +177,7 @@ class UploadResult(BaseModel):
     doc_id: str
     title: str
     source: str
-    status: Literal["added", "replaced", "unchanged"]
+    status: str = Field(description='"added", "replaced" or "unchanged"')
     chunks: int
 
 

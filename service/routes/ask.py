@@ -2,7 +2,8 @@
 
 import json
 import logging
-from collections.abc import AsyncIterator, Iterator
+import re
+from collections.abc import AsyncIterator, Generator
 from typing import Any
 
 from fastapi import APIRouter
@@ -83,7 +84,9 @@ async def ask_stream(body: AskRequest, pipeline: PipelineDep, state: StateDep) -
     )
 
 
-def _stream(pipeline: Pipeline, state: ServiceState, body: AskRequest) -> Iterator[StreamEvent]:
+def _stream(
+    pipeline: Pipeline, state: ServiceState, body: AskRequest
+) -> Generator[StreamEvent, None, None]:
     """The core's answer events, with the index held steady until the last one."""
     with state.lock.reading():
         yield from pipeline.ask_stream(
@@ -124,3 +127,22 @@ async def _events(pipeline: Pipeline, state: ServiceState, body: AskRequest) -> 
 def sse(event: str, data: Any) -> str:
     """One Server-Sent Event; JSON keeps the data on a single line."""
     return f"event: {event}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n"
+
+
+_AFTER_MARKER = re.compile(r"\[\d+\]\s+")
+_AFTER_SENTENCE = re.compile(r"[.!?…]\s+")
+
+
+def split_pieces(text: str) -> list[str]:
+    """A finished answer in reading order, one cited (or plain) sentence per piece.
+
+    Joined, the pieces are exactly `text`; for clients that stream a finished answer.
+    """
+    boundary = _AFTER_MARKER if _AFTER_MARKER.search(text + " ") else _AFTER_SENTENCE
+    pieces, begin = [], 0
+    for match in boundary.finditer(text):
+        pieces.append(text[begin : match.end()])
+        begin = match.end()
+    if begin < len(text):
+        pieces.append(text[begin:])
+    return pieces
