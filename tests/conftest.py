@@ -8,6 +8,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -102,28 +103,42 @@ def wait_for_http(url: str, timeout: float = 90.0) -> None:
     raise TimeoutError(f"nothing answered at {url} within {timeout:.0f} s")
 
 
-@pytest.fixture(scope="session")
-def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A real `chroma run` on a loopback port; yields its URL."""
+@contextmanager
+def run_chroma_server(data: Path) -> Iterator[tuple[str, subprocess.Popen]]:
+    """Start `chroma run` on a free loopback port with its data under `data`; stop it after."""
     chroma = shutil.which("chroma", path=str(Path(sys.executable).parent)) or shutil.which("chroma")
     if chroma is None:
         pytest.fail("the `chroma` command (from the chromadb package) is not installed")
     port = free_port()
-    data = tmp_path_factory.mktemp("chroma-server")
-    log = open(data / "server.log", "wb")  # noqa: SIM115
-    process = subprocess.Popen(
-        [chroma, "run", "--path", str(data / "db"), "--host", "127.0.0.1", "--port", str(port)],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_for_http(f"{url}/api/v2/heartbeat")
-        yield url
-    finally:
-        process.terminate()
+    data.mkdir(parents=True, exist_ok=True)
+    with open(data / "server.log", "wb") as log:
+        process = subprocess.Popen(
+            [chroma, "run", "--path", str(data / "db"), "--host", "127.0.0.1", "--port", str(port)],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        url = f"http://127.0.0.1:{port}"
         try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-        log.close()
+            wait_for_http(f"{url}/api/v2/heartbeat")
+            yield url, process
+        finally:
+            stop_process(process)
+
+
+def stop_process(process: subprocess.Popen) -> None:
+    """Terminate a child process and wait for it (kill it if it lingers)."""
+    if process.poll() is not None:
+        return
+    process.terminate()
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=15)
+
+
+@pytest.fixture(scope="session")
+def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real `chroma run` on a loopback port; yields its URL."""
+    with run_chroma_server(tmp_path_factory.mktemp("chroma-server")) as (url, _):
+        yield url
