@@ -53,7 +53,7 @@ def _img(data: str, alt: str) -> str:
 
 
 def render_figures(summary: dict[str, Any], rows: Sequence[dict[str, Any]]) -> list[str]:
-    """Metric bars with floors, score histograms, latency per stage and results by kind."""
+    """Metric bars with floors, results by kind, score histograms and latency per stage."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -69,7 +69,10 @@ def render_figures(summary: dict[str, Any], rows: Sequence[dict[str, Any]]) -> l
     colors = ["#b3261e" if n in floors and values[n] < floors[n] else "#3a6fb0" for n in names]
     ax.barh(names, bars, color=colors)
     for i, name in enumerate(names):
-        ax.text(min(bars[i] + 0.01, 0.93), i, f"{bars[i]:.3f}", va="center", fontsize=8)
+        inside = bars[i] > 0.85
+        x, align = (bars[i] - 0.01, "right") if inside else (bars[i] + 0.01, "left")
+        color = "white" if inside else "black"
+        ax.text(x, i, f"{bars[i]:.3f}", va="center", ha=align, fontsize=8, color=color)
         if name in floors:
             ax.plot([floors[name]] * 2, [i - 0.4, i + 0.4], color="black", lw=1.5)
     ax.set_xlim(0, 1)
@@ -79,6 +82,20 @@ def render_figures(summary: dict[str, Any], rows: Sequence[dict[str, Any]]) -> l
     images.append(_img(_png(fig), "scores per metric"))
     plt.close(fig)
 
+    by_kind = summary.get("by_kind", {})
+    if by_kind:
+        kinds = list(by_kind)
+        fig, ax = plt.subplots(figsize=(6.4, 2.8))
+        series = ("abstain_rate", "key_fact_recall", "mrr")
+        for j, name in enumerate(series):
+            heights = [by_kind[k].get(name) or 0 for k in kinds]
+            ax.bar([i + (j - 1) * 0.27 for i in range(len(kinds))], heights, 0.27, label=name)
+        ax.set_xticks(range(len(kinds)), kinds, fontsize=7, rotation=20)
+        ax.set_ylim(0, 1.05)
+        ax.set_title("By kind of question", fontsize=10)
+        ax.legend(fontsize=7)
+        images.append(_img(_png(fig), "results by kind"))
+        plt.close(fig)
     fig, axes = plt.subplots(1, len(DISTRIBUTIONS), figsize=(12, 2.4), sharey=True)
     for ax, name in zip(axes, DISTRIBUTIONS, strict=True):
         data = [r["metrics"][name] for r in rows if r["metrics"].get(name) is not None]
@@ -104,20 +121,6 @@ def render_figures(summary: dict[str, Any], rows: Sequence[dict[str, Any]]) -> l
         images.append(_img(_png(fig), "latency per stage"))
         plt.close(fig)
 
-    by_kind = summary.get("by_kind", {})
-    if by_kind:
-        kinds = list(by_kind)
-        fig, ax = plt.subplots(figsize=(6.4, 2.8))
-        series = ("abstain_rate", "key_fact_recall", "mrr")
-        for j, name in enumerate(series):
-            heights = [by_kind[k].get(name) or 0 for k in kinds]
-            ax.bar([i + (j - 1) * 0.27 for i in range(len(kinds))], heights, 0.27, label=name)
-        ax.set_xticks(range(len(kinds)), kinds, fontsize=7, rotation=20)
-        ax.set_ylim(0, 1.05)
-        ax.set_title("By kind of question", fontsize=10)
-        ax.legend(fontsize=7)
-        images.append(_img(_png(fig), "results by kind"))
-        plt.close(fig)
     return images
 
 
