@@ -11,7 +11,8 @@ from qa.lexical import lexical_terms
 from qa.settings import AnswerSettings
 from qa.types import Citation, Claim, Passage
 
-# How the sentence support score mixes meaning and wording; calibrated in eval/calibrate.py.
+# How the sentence support score mixes meaning and wording; chosen with the abstention threshold
+# by eval/calibrate_abstention.py (eval/BENCHMARKS.md).
 SIMILARITY_WEIGHT = 0.6
 MIN_SENTENCE_WORDS = 4
 # Stems that frame a question about a text rather than name its subject.

@@ -54,8 +54,9 @@ class AnswerSettings(BaseModel):
     """The extractive answerer and when to abstain."""
 
     max_sentences: int = Field(3, ge=1, le=10)
+    # Calibrated by eval/calibrate_abstention.py on SQuAD 2.0 dev (eval/BENCHMARKS.md).
     min_support: float = Field(
-        0.45, ge=0, le=1, description="Abstain when the best sentence scores below this"
+        0.455, ge=0, le=1, description="Abstain when the best sentence scores below this"
     )
     margin: float = Field(0.08, ge=0, le=1, description="Extra sentences score within this")
     max_question_chars: int = Field(2000, ge=10, le=100_000)
