@@ -11,6 +11,8 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from eval import metrics
 from eval.report import write_report
 from qa.compose import AnswerContext
@@ -137,6 +139,15 @@ class SupportJudge:
         self.pipeline = pipeline
         self.threshold = threshold
         self.unknown_passages = 0
+        self._vectors: dict[str, np.ndarray] = {}
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        """Sentence vectors, each text encoded once per run (a claim is judged several times)."""
+        missing = [t for t in dict.fromkeys(texts) if t not in self._vectors]
+        if missing:
+            vectors = self.pipeline.embedder.encode(missing)
+            self._vectors.update(zip(missing, vectors, strict=True))
+        return np.stack([self._vectors[t] for t in texts])
 
     def __call__(self, claim: str, evidence: Sequence[dict[str, Any]]) -> bool:
         view = self.pipeline.catalog.view()
@@ -148,8 +159,8 @@ class SupportJudge:
                 self.unknown_passages += 1  # not in the local index: cannot be judged
         if not passages:
             return False
-        encode = self.pipeline.embedder.encode
-        context = AnswerContext(claim, claim, encode([claim])[0], tuple(passages), view, encode)
+        vector = self.encode([claim])[0]
+        context = AnswerContext(claim, claim, vector, tuple(passages), view, self.encode)
         verdicts = verify_answer(context, claim, self.threshold)
         return bool(verdicts) and all(v.claim.supported for v in verdicts)
 
