@@ -24,6 +24,12 @@ function scrollToEnd() {
   list.lastElementChild?.scrollIntoView({ block: "end", behavior: "smooth" });
 }
 
+/** Bring a finished answer into view: its start when it is taller than most of the window. */
+function reveal(item) {
+  const tall = item.getBoundingClientRect().height > window.innerHeight * 0.6;
+  item.scrollIntoView({ block: tall ? "start" : "end", behavior: "smooth" });
+}
+
 // -- Server-Sent Events over fetch ---------------------------------------------------------
 
 /** Yield {event, data} from a text/event-stream response body as the bytes arrive. */
@@ -147,7 +153,7 @@ class AnswerView {
     this.extra.append(this.details(data));
     history.push({ role: "user", content: data.question }, { role: "assistant", content: this.text });
     history.splice(0, Math.max(0, history.length - MAX_HISTORY_TURNS));
-    scrollToEnd();
+    reveal(this.item);
   }
 
   onError(message) {
@@ -182,11 +188,11 @@ class AnswerView {
 
   showAbstention() {
     this.item.classList.add("abstained");
+    this.body.before(el("p", "abstention-label", "No answer found in the documents."));
     const box = el("div", "abstention");
-    box.append(el("p", "abstention-label", "No answer found in the documents."));
     if (this.passages.length) {
       box.append(el("p", null, "The closest passages it did find:"));
-      const list = el("ol", "closest");
+      const list = el("ul", "closest");
       for (const passage of this.passages) {
         const button = el("button", "link-button", passage.title);
         button.type = "button";
@@ -197,7 +203,7 @@ class AnswerView {
             "li",
             null,
             button,
-            el("span", "score", ` score ${passage.score.toFixed(3)}`),
+            el("span", "score", `#${passage.rank} · score ${passage.score.toFixed(3)}`),
             el("p", "snippet", `${snippet}${passage.text.length > 220 ? "…" : ""}`),
           ),
         );
