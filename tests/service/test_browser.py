@@ -153,7 +153,7 @@ def test_markup_in_a_document_is_shown_as_text_and_never_runs(page, writable_url
     assert dialogs == []
 
 
-def test_phone_sized_window(browser, live_url):
+def test_phone_sized_window(browser, live_url, tmp_path):
     context = browser.new_context(viewport={"width": 375, "height": 740}, is_mobile=True)
     page = context.new_page()
     page.set_default_timeout(TIMEOUT_MS)
@@ -167,6 +167,7 @@ def test_phone_sized_window(browser, live_url):
         box = page.locator("#source-panel").bounding_box()
         assert box is not None and box["width"] <= 375 and box["y"] < 740
         assert mark.is_visible()
+        page.screenshot(path=str(tmp_path / "phone-citation.png"))
         page.click("#close-source")
         assert page.locator("#source-panel").is_hidden()
     finally:
