@@ -1,5 +1,6 @@
 """POST /ask and POST /ask/stream: a cited answer, whole or as Server-Sent Events."""
 
+import contextlib
 import json
 import logging
 import re
@@ -120,8 +121,11 @@ async def _events(pipeline: Pipeline, state: ServiceState, body: AskRequest) -> 
         message = "internal error; the server log has details"
         yield sse("error", {"error": {"code": "internal_error", "message": message}})
     finally:
-        # Also when the client goes away mid-answer: closing releases the index lock.
-        await run_in_threadpool(events.close)
+        # Also when the client goes away mid-answer (no awaiting here: the task may be
+        # cancelled): closing releases the index lock. A generator still busy in a worker
+        # thread cannot be closed now; it is finalised, lock released, when that call returns.
+        with contextlib.suppress(ValueError):
+            events.close()
 
 
 def sse(event: str, data: Any) -> str:

@@ -1,6 +1,10 @@
 """POST /ask and /ask/stream against a real uvicorn, real model and real Chroma."""
 
 import json
+import threading
+import time
+
+import httpx
 
 from tests.service.conftest import FOLLOW_UP_FIRST, read_events
 
@@ -90,3 +94,36 @@ def test_follow_up_uses_the_history_to_retrieve_from_the_right_document(client):
     # Without the history the same words are not enough to find her document first.
     alone = client.post("/ask", json={"question": follow_up}).json()
     assert alone["query"] == follow_up
+
+
+def test_a_client_leaving_mid_stream_does_not_hold_up_writes(writable_url, writer):
+    """The stream holds the index steady; a client that goes away must release it."""
+    from service.routes import ask as ask_route
+
+    released = threading.Event()
+    original = ask_route._stream
+
+    def slow_stream(pipeline, state, body):
+        with state.lock.reading():
+            try:
+                yield "passages", ()
+                for _ in range(300):  # a slow writer: 30 s of small pieces
+                    time.sleep(0.1)
+                    yield "delta", "more "
+            finally:
+                released.set()
+
+    ask_route._stream = slow_stream
+    try:
+        with (
+            httpx.Client(base_url=writable_url, timeout=60) as c,
+            c.stream("POST", "/ask/stream", json={"question": "Anything?"}) as response,
+        ):
+            assert next(response.iter_lines()) == "event: passages"
+        began = time.monotonic()
+        deleted = writer.delete("/documents/no-such-doc-abc123")
+        assert deleted.status_code == 404
+        assert released.wait(10)
+        assert time.monotonic() - began < 10
+    finally:
+        ask_route._stream = original
