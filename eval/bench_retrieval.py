@@ -90,12 +90,16 @@ class Bench:
     articles: int
 
 
-def prepare(bench_dir: Path, limit: int | None, quiet: bool) -> Bench:
-    """Index the whole articles (cached under eval/out) and embed the answerable questions."""
+def prepare(bench_dir: Path, limit: int | None, quiet: bool, index: dict | None = None) -> Bench:
+    """Index the whole articles (cached under eval/out) and embed the answerable questions.
+
+    `index` overrides IndexSettings fields (chunk size), each size with its own cached store.
+    """
     articles = load_articles(bench_dir)
     questions = [q for q in load_questions(bench_dir) if not q.is_impossible][:limit]
     spans = gold_spans(articles)
-    pipeline = build_pipeline(bench_settings(store_path_for(bench_settings(Path(".")))))
+    sized = bench_settings(Path("."), index=index or {})
+    pipeline = build_pipeline(bench_settings(store_path_for(sized), index=index or {}))
     with tqdm(total=len(articles), desc="index", unit="doc", disable=quiet) as bar:
         index_articles(pipeline, articles, bar.update)
     vectors = embed_questions(pipeline, questions)
@@ -206,10 +210,10 @@ def plot(results: dict, path: Path) -> None:
         bars = ax.bar([i + j * width for i in range(len(names))], values, width, label=f"R@{k}")
         ax.bar_label(bars, fmt="%.3f", fontsize=7)
     ax.set_xticks([i + width for i in range(len(names))], names)
-    ax.set_ylim(0.5, 1.0)
+    ax.set_ylim(0.5, 1.06)
     ax.set_ylabel("recall (gold paragraph overlapped)")
     ax.set_title(f"SQuAD 2.0 dev, {results['questions']} answerable questions")
-    ax.legend(loc="lower right")
+    ax.legend(loc="upper left", ncols=len(KS), fontsize=8)
     fig.tight_layout()
     fig.savefig(path, dpi=120)
     plt.close(fig)
@@ -229,6 +233,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--limit", type=int, help="only the first N answerable questions")
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
+    parser.add_argument("--chunk-tokens", type=int, help="override the default chunk size")
+    parser.add_argument("--overlap-tokens", type=int, help="override the default chunk overlap")
     parser.add_argument(
         "--grid",
         action="store_true",
@@ -238,27 +244,35 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--out", type=Path, default=OUT_DIR, help="where results JSON and plot go (eval/out)"
     )
     args = parser.parse_args(argv)
-    bench = prepare(args.bench_dir, args.limit, quiet=False)
+    sizes = {"chunk_tokens": args.chunk_tokens, "overlap_tokens": args.overlap_tokens}
+    sizes = {k: v for k, v in sizes.items() if v is not None}
+    bench = prepare(args.bench_dir, args.limit, False, sizes)
     results = {"bench_dir": str(args.bench_dir), **measure(bench, quiet=False)}
     if args.grid:
         results["grid"] = tune(bench, quiet=False)
     bench.pipeline.close()
     args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "bench_retrieval.json").write_text(json.dumps(results, indent=2) + "\n")
-    plot(results, args.out / "bench_retrieval.png")
+    index = bench.pipeline.settings.index
+    name = (
+        f"bench_retrieval-{index.chunk_tokens}-{index.overlap_tokens}"
+        if sizes
+        else "bench_retrieval"
+    )
+    (args.out / f"{name}.json").write_text(json.dumps(results, indent=2) + "\n")
+    plot(results, args.out / f"{name}.png")
     if args.json:
         json.dump(results, sys.stdout, indent=2)
         print()
     else:
         print(f"{results['questions']} questions, {results['chunks']} chunks")
         print(f"{'ranker':<10}" + "".join(f"{f'R@{k}':>8}" for k in KS) + f"{'p50 ms':>9}")
-        for name, values in results["recall"].items():
+        for ranker, values in results["recall"].items():
             cells = "".join(f"{values[f'R@{k}']:>8.3f}" for k in KS)
-            print(f"{name:<10}{cells}{results['rank_ms_p50'][name]:>9.2f}")
+            print(f"{ranker:<10}{cells}{results['rank_ms_p50'][ranker]:>9.2f}")
         for row in results.get("grid", []):
             knobs = {k: v for k, v in row.items() if not k.startswith("R@")}
             print(" ".join(f"{row[f'R@{k}']:.4f}" for k in KS), knobs)
-        print(f"written: {args.out / 'bench_retrieval.json'}, {args.out / 'bench_retrieval.png'}")
+        print(f"written: {args.out / name}.json and .png")
     return 0
 
 
