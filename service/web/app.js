@@ -382,11 +382,11 @@ async function upload(event) {
     }
     const { documents } = await response.json();
     for (const doc of documents) documentCache.delete(doc.doc_id);
+    input.value = "";
+    await loadDocuments();
     status.textContent = documents
       .map((d) => `${d.source}: ${d.status} (${d.chunks} chunks)`)
       .join("; ");
-    input.value = "";
-    await loadDocuments();
   } catch (error) {
     status.textContent = `Upload failed: ${error.message}`;
   } finally {

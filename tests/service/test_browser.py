@@ -115,7 +115,7 @@ def test_upload_a_file_and_ask_about_it(page, writable_url, tmp_path):
     page.set_input_files("#files", str(note))
     page.click("#upload-button")
     expect(page.locator("#upload-status")).to_contain_text("lighthouse.txt: added")
-    assert page.locator("#documents li", has_text="lighthouse").count() == 1
+    expect(page.locator("#documents li", has_text="lighthouse")).to_have_count(1)
     turn = ask(page, "Who kept a logbook of every storm at the lighthouse?")
     assert "Ingrid Halvorsen" in turn.locator(".answer-text").inner_text()
     turn.locator("a.cite").first.click()
