@@ -66,7 +66,8 @@ def test_ask_see_cited_answer_click_a_citation_see_the_quote(page, live_url, cli
     question = "When did Putin visit Pyongyang?"
     turn = ask(page, question)
     expected = client.post("/ask", json={"question": question}).json()
-    assert turn.locator(".answer-text").inner_text() == expected["text"]
+    shown = turn.locator(".answer-text").inner_text()
+    assert shown.split() == expected["text"].split()
     links = turn.locator("a.cite")
     assert links.count() == len(expected["citations"]) >= 1
     assert links.first.inner_text() == f"[{expected['citations'][0]['marker']}]"
@@ -74,7 +75,7 @@ def test_ask_see_cited_answer_click_a_citation_see_the_quote(page, live_url, cli
     links.first.click()
     mark = page.locator("#source-text mark.quote")
     mark.wait_for()
-    assert mark.inner_text() == expected["citations"][0]["quote"]
+    assert mark.inner_text().split() == expected["citations"][0]["quote"].split()
     assert mark.is_visible()
     assert expected["citations"][0]["title"] in page.locator("#source-title").inner_text()
     # The quote sits inside the whole document's text, in the shaded passage around it.
