@@ -1,17 +1,19 @@
 """HTTP /ask latency against in-process `ask` on the sample corpus, and time to /readyz.
 
-    python -m eval.bench_http [--rounds 5] [--concurrency 1 8]     (prints JSON)
+    python -m eval.bench_http [--rounds 5] [--concurrency 8]     (prints JSON)
 
-One run: index the sample corpus into a temporary store; time `pipeline.ask` in this process
-over the questions; close it; start `qa serve` (real uvicorn) in a new process on a loopback
-port and time from process start to the first 200 from /readyz; then send the same questions
-to POST /ask from a Python client at each concurrency (a bounded closed loop: each worker
+One run: index the sample corpus into a temporary store and keep a pipeline open on it; start
+`qa serve` (real uvicorn) in a new process on a copy of the store and time from process start
+to the first 200 from /readyz; ask each question in process and then over HTTP, alternately
+(concurrency 1, paired, so both see the same load from the rest of the machine); then send
+the same questions to POST /ask from 8 concurrent clients (a bounded closed loop: each worker
 sends its next request when its last one is answered).
 """
 
 import argparse
 import asyncio
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -25,24 +27,40 @@ import httpx
 from eval.bench_latency import QUESTIONS
 from eval.timing import emit, summarize_ms
 from index.ingest import SAMPLE_CORPUS, index_documents, plan_paths
-from qa.pipeline import build_pipeline
+from qa.pipeline import Pipeline, build_pipeline
 from qa.settings import Settings
 
 
-def in_process(store: Path, rounds: int) -> dict:
-    """Index the sample corpus, then time warm `ask` calls on the same questions."""
+def index_sample(store: Path) -> Pipeline:
+    """A pipeline over a new store holding the sample corpus, warmed on the questions."""
     pipeline = build_pipeline(Settings(_env_file=None, store={"path": store}))
     index_documents(pipeline, plan_paths([SAMPLE_CORPUS], 10**8).documents)
     for question in QUESTIONS:
         pipeline.ask(question)
-    timings = []
-    for _ in range(rounds):
-        for question in QUESTIONS:
-            began = time.perf_counter()
-            pipeline.ask(question)
-            timings.append((time.perf_counter() - began) * 1000)
-    pipeline.close()
-    return summarize_ms(timings)
+    return pipeline
+
+
+def paired(pipeline: Pipeline, base_url: str, rounds: int) -> dict:
+    """Each question in process, then over HTTP, one after the other, so both see the
+    same machine load; latencies of each and the per-pair HTTP overhead."""
+    local, remote, overhead = [], [], []
+    with httpx.Client(base_url=base_url, timeout=120) as client:
+        for question in QUESTIONS:  # warm the connection and the server
+            client.post("/ask", json={"question": question}).raise_for_status()
+        for _ in range(rounds):
+            for question in QUESTIONS:
+                began = time.perf_counter()
+                pipeline.ask(question)
+                local.append((time.perf_counter() - began) * 1000)
+                began = time.perf_counter()
+                client.post("/ask", json={"question": question}).raise_for_status()
+                remote.append((time.perf_counter() - began) * 1000)
+                overhead.append(remote[-1] - local[-1])
+    return {
+        "in_process_ask": summarize_ms(local),
+        "http_ask_concurrency_1": summarize_ms(remote),
+        "http_overhead_per_pair": summarize_ms(overhead),
+    }
 
 
 def free_port() -> int:
@@ -111,35 +129,33 @@ async def load(base_url: str, concurrency: int, rounds: int) -> dict:
     }
 
 
-def run(rounds: int, concurrencies: list[int]) -> dict:
+def run(rounds: int, concurrency: int) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
-        store = Path(tmp) / "store"
+        pipeline = index_sample(Path(tmp) / "local")
+        # The server gets a copy: two processes never share one embedded store.
+        shutil.copytree(Path(tmp) / "local", Path(tmp) / "served")
         result: dict = {
             "questions": len(QUESTIONS),
             "rounds": rounds,
             "cpus": os.cpu_count(),
             "load_average_1m_at_start": round(os.getloadavg()[0], 2),
-            "in_process_ask": in_process(store, rounds),
         }
         port = free_port()
-        process, ready_s = start_server(store, port)
+        process, ready_s = start_server(Path(tmp) / "served", port)
         result["process_start_to_readyz_s"] = round(ready_s, 3)
+        base_url = f"http://127.0.0.1:{port}"
         try:
-            base_url = f"http://127.0.0.1:{port}"
-            for concurrency in concurrencies:
-                result[f"http_ask_concurrency_{concurrency}"] = asyncio.run(
-                    load(base_url, concurrency, rounds)
-                )
+            result.update(paired(pipeline, base_url, rounds))
+            result[f"http_ask_concurrency_{concurrency}"] = asyncio.run(
+                load(base_url, concurrency, rounds)
+            )
         finally:
+            pipeline.close()
             process.terminate()
             try:
                 process.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 process.kill()
-    p50 = result["in_process_ask"]["p50_ms"]
-    for concurrency in concurrencies:
-        http = result[f"http_ask_concurrency_{concurrency}"]
-        http["p50_over_in_process_p50"] = round(http["p50_ms"] / p50, 2)
     return result
 
 
@@ -149,7 +165,7 @@ def main() -> None:
     )
     parser.add_argument("--rounds", type=int, default=5, help="passes over the questions")
     parser.add_argument(
-        "--concurrency", type=int, nargs="+", default=[1, 8], help="concurrent clients"
+        "--concurrency", type=int, default=8, help="concurrent clients of the load run"
     )
     args = parser.parse_args()
     emit(run(args.rounds, args.concurrency), as_json=True)
