@@ -4,6 +4,8 @@ ANSWERABLE: (question, a substring of the passage that holds the answer, source 
 UNANSWERABLE: questions the two documents cannot answer; the answerer must abstain.
 HARD_UNANSWERABLE: unanswerable questions close to the corpus's topic that the answerer
 is known to answer anyway (reported; kept here so a better threshold shows up as XPASS).
+HARD_ANSWERABLE: answerable questions whose answer sentence the answerer is known not to
+quote (it quotes a neighbour that names the subject); the passage must still be found.
 """
 
 RIM = "000_844c59fd4eda60e2.txt"  # Sokvy Rim: defence pact, tension, a wider Ukraine war
@@ -126,5 +128,20 @@ HARD_UNANSWERABLE: list[tuple[str, str]] = [
     (
         "Who is the president of South Korea?",
         "no document names him; the answerer quotes sentences about Russia's president",
+    ),
+]
+
+HARD_ANSWERABLE: list[tuple[str, str, str, str]] = [
+    (
+        "What was the September 19 Military Agreement aimed at?",
+        "aimed at reducing tensions on the peninsula",
+        RIM,
+        "the answer sentence says 'The agreement'; the one before names it and is quoted",
+    ),
+    (
+        "What are Sokvy Rim's research interests?",
+        "Cambodian foreign policy",
+        RIM,
+        "the answer sentence says 'His research interests'; the one naming Rim is quoted",
     ),
 ]

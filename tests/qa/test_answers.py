@@ -6,7 +6,7 @@ import re
 import pytest
 
 from qa.types import Answer
-from tests.qa.questions import ANSWERABLE, HARD_UNANSWERABLE, UNANSWERABLE
+from tests.qa.questions import ANSWERABLE, HARD_ANSWERABLE, HARD_UNANSWERABLE, UNANSWERABLE
 
 TOP_K = 5
 
@@ -32,7 +32,8 @@ def check_citations(answer: Answer, pipeline) -> None:
 
 @pytest.fixture(scope="module")
 def answers(sample_pipeline) -> dict[str, Answer]:
-    questions = [q for q, _, _ in ANSWERABLE] + UNANSWERABLE + [q for q, _ in HARD_UNANSWERABLE]
+    questions = [q for q, _, _ in ANSWERABLE] + [q for q, _, _, _ in HARD_ANSWERABLE]
+    questions += UNANSWERABLE + [q for q, _ in HARD_UNANSWERABLE]
     return {q: sample_pipeline.ask(q, top_k=TOP_K) for q in questions}
 
 
@@ -65,12 +66,31 @@ def test_answerable_question_gets_a_cited_answer(
     assert not answer.abstained, f"abstained with support {answer.support}"
     assert answer.citations
     check_citations(answer, sample_pipeline)
+    assert any(expected in c.quote for c in answer.citations), answer.text
     # Every sentence of the answer carries a marker: nothing is left once they are removed.
     rest = answer.text
     for c in answer.citations:
         rest = rest.replace(f"{c.quote} [{c.marker}]", "", 1)
     assert not rest.strip(), f"uncited text: {rest!r}"
     assert answer.backend == "extractive"
+
+
+@pytest.mark.parametrize(("question", "expected", "source", "why"), HARD_ANSWERABLE)
+def test_hard_answerable_question_finds_the_passage(answers, question, expected, source, why):
+    answer = answers[question]
+    assert any(expected in p.text and p.source == source for p in answer.passages)
+    assert not answer.abstained
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        pytest.param(q, e, marks=pytest.mark.xfail(reason=why, strict=False))
+        for q, e, _, why in HARD_ANSWERABLE
+    ],
+)
+def test_hard_answerable_question_quotes_the_answer(answers, question, expected):
+    assert any(expected in c.quote for c in answers[question].citations)
 
 
 @pytest.mark.parametrize("question", UNANSWERABLE)
