@@ -2,9 +2,21 @@
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 from qa.types import Answer, Citation, Claim, Document, Passage, Turn
+
+
+def _encodable(text: str) -> str:
+    """Refuse text that is not valid Unicode (JSON can carry lone surrogates; models can't)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise ValueError(f"not valid Unicode text at position {exc.start}") from None
+    return text
+
+
+Text = Annotated[str, AfterValidator(_encodable)]
 
 # The ids index.split.document_id makes: a lowercase slug, a dash and six hex digits.
 DOC_ID_PATTERN = r"^[a-z0-9](?:[a-z0-9-]{0,78}[a-z0-9])?$"
@@ -17,7 +29,7 @@ class TurnIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     role: Literal["user", "assistant"]
-    content: str = Field(max_length=20_000)
+    content: Text = Field(max_length=20_000)
 
     def to_turn(self) -> Turn:
         return Turn(role=self.role, content=self.content)
@@ -46,7 +58,7 @@ class AskRequest(BaseModel):
         },
     )
 
-    question: str = Field(description="The question; empty or over-long questions are refused")
+    question: Text = Field(description="The question; empty or over-long questions are refused")
     history: list[TurnIn] = Field(default_factory=list, max_length=50)
     top_k: int | None = Field(None, ge=1, le=50, description="Passages to use")
     doc_ids: list[DocId] | None = Field(

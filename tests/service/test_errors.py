@@ -48,6 +48,11 @@ def test_bad_questions(client, path, body, status, code):
 def test_malformed_json_and_wrong_content_type(client):
     assert error_of(client.post("/ask", content=b"{nope", headers=_json()), 422)
     assert error_of(client.post("/ask", content=b"question=hi"), 422)
+    assert error_of(client.post("/ask", content=b"\xff\xfe", headers=_json()), 422)
+    lone_surrogate = b'{"question": "why \\ud800?"}'
+    assert error_of(client.post("/ask", content=lone_surrogate, headers=_json()), 422)
+    in_history = b'{"question": "why?", "history": [{"role": "user", "content": "\\udfff"}]}'
+    assert error_of(client.post("/ask/stream", content=in_history, headers=_json()), 422)
 
 
 def test_unknown_document_and_bad_ids(client):
