@@ -106,3 +106,20 @@ def test_indexing_and_answering_stay_on_this_machine(network_guard, tmp_path):
     finally:
         pipeline.close()
     assert network_guard == [], f"tried to reach the network: {network_guard}"
+
+
+@pytest.mark.server
+def test_server_mode_talks_only_to_the_loopback_server(network_guard, tmp_path, chroma_server):
+    # The model load was checked above; here the Chroma HTTP client is what is watched.
+    settings = make_settings(
+        tmp_path / "store", store={"url": chroma_server, "collection": "network_guard"}
+    )
+    pipeline = build_pipeline(settings)
+    try:
+        rim = plan_paths([SAMPLE_CORPUS], 10**8).documents[0]
+        assert rim.source.startswith("000")
+        index_documents(pipeline, [rim])
+        assert not pipeline.ask("When did Putin visit Pyongyang?").abstained
+    finally:
+        pipeline.close()
+    assert network_guard == [], f"tried to reach the network: {network_guard}"
