@@ -3,7 +3,7 @@
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, Field, SecretStr
+from pydantic import BaseModel, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -100,6 +100,12 @@ class ServiceSettings(BaseModel):
     max_upload_mb: float = Field(20.0, gt=0, description="Largest upload request, all files")
     max_upload_files: int = Field(10, ge=1, le=1000, description="Most files in one upload")
     max_request_kb: int = Field(1024, ge=1, description="Largest request body other than uploads")
+
+    @field_validator("api_key", mode="before")
+    @classmethod
+    def _empty_key_is_none(cls, value: object) -> object:
+        # QA_SERVICE__API_KEY= (empty, as .env.example shows it) means no key, not "".
+        return None if isinstance(value, str) and not value.strip() else value
 
 
 class Settings(BaseSettings):

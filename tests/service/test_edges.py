@@ -4,6 +4,7 @@ import asyncio
 import json
 
 import httpx
+import pytest
 
 from service import create_app
 from tests.conftest import make_settings
@@ -56,3 +57,17 @@ def test_an_error_after_the_stream_began_is_an_error_event(tmp_path):
     events = read_events(streamed)
     assert [name for name, _ in events] == ["error"]
     assert json.loads(events[0][1]) == whole.json()
+
+
+def test_an_empty_api_key_setting_means_no_key(tmp_path):
+    from service.deps import require_api_key
+    from service.errors import Unauthorized
+
+    open_settings = make_settings(tmp_path / "a", service={"api_key": "  "}).service
+    assert open_settings.api_key is None
+    require_api_key(open_settings, None)
+    keyed = make_settings(tmp_path / "b", service={"api_key": "k3y"}).service
+    require_api_key(keyed, "k3y")
+    for wrong in (None, "", "k3", "k3y ", "K3Y"):
+        with pytest.raises(Unauthorized):
+            require_api_key(keyed, wrong)
