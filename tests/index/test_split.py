@@ -7,6 +7,7 @@ import pytest
 
 from index.ingest import chunk_document
 from index.split import content_id, document_id, split_document
+from qa.text import split_sentences
 from qa.types import Document
 
 MODEL_LIMIT = 256  # word pieces MiniLM reads, the [CLS] and [SEP] tokens included
@@ -53,14 +54,17 @@ def test_every_sample_chunk_round_trips_and_fits_the_model(sample_pipeline):
         assert all(len(e.vectors) == len(e.sentences) for e in stored)
 
 
-def test_chunks_overlap_at_sentence_boundaries(sample_pipeline):
+def test_chunks_overlap_and_cut_at_sentence_boundaries(sample_pipeline):
     view = sample_pipeline.catalog.view()
-    document = next(d for d in view.documents.values() if d.source.startswith("004"))
-    chunks = chunk_document(sample_pipeline, document)
-    assert any(b.start < a.end for a, b in itertools.pairwise(chunks)), "no overlap"
-    sentence_starts = {s for c in chunks for s, _ in c.sentences}
-    for chunk in chunks:
-        assert chunk.start == 0 or chunk.start in sentence_starts
+    for document in view.documents.values():
+        chunks = chunk_document(sample_pipeline, document)
+        spans = split_sentences(document.text)
+        starts, ends = {a for a, _ in spans}, {b for _, b in spans}
+        for chunk in chunks:
+            assert chunk.start in starts, document.text[chunk.start - 20 : chunk.start + 20]
+            assert chunk.end in ends, document.text[chunk.end - 20 : chunk.end + 20]
+        if document.source.startswith("004"):
+            assert any(b.start < a.end for a, b in itertools.pairwise(chunks)), "no overlap"
 
 
 def make_document(text: str, source: str = "synthetic.txt") -> Document:
