@@ -11,7 +11,7 @@ from fastapi.staticfiles import StaticFiles
 from qa.settings import Settings
 from service.errors import install_error_handlers
 from service.limits import BodyLimit
-from service.routes import ask, documents, health, web
+from service.routes import ask, documents, health, openai_compat, web
 from service.state import ServiceState
 
 _DESCRIPTION = (
@@ -42,7 +42,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.service = state
     install_error_handlers(app)
-    for module in (ask, documents, health, web):
+    for module in (ask, documents, health, openai_compat, web):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=web.WEB_DIR), name="static")
 
