@@ -87,6 +87,7 @@ class AnswerView {
     this.citations = [];
     this.markers = []; // citation links in the order they appear in the text
     this.text = "";
+    this.pending = "";
     this.item = el("li", "turn assistant");
     this.item.setAttribute("aria-busy", "true");
     this.status = el("p", "status", "Searching the documents…");
@@ -105,7 +106,11 @@ class AnswerView {
   onDelta(data) {
     this.status.hidden = true;
     this.text += data.text;
-    this.appendText(data.text);
+    // A marker split across deltas ("[1" then "2]") waits for its end before it is shown.
+    const text = this.pending + data.text;
+    const cut = /\[\d*$/.exec(text);
+    this.pending = cut ? cut[0] : "";
+    this.appendText(cut ? text.slice(0, cut.index) : text);
     scrollToEnd();
   }
 
@@ -141,14 +146,13 @@ class AnswerView {
   onDone(data) {
     this.item.removeAttribute("aria-busy");
     this.status.hidden = true;
-    if (data.text !== this.text) {
-      // A written answer is verified after it streams: show the text that survived.
-      this.text = data.text;
-      this.markers = [];
-      this.body.replaceChildren();
-      this.appendText(data.text);
-      this.onCitations({ citations: this.citations });
-    }
+    // The final text is the verified one (a written answer may have lost sentences on the way).
+    this.text = data.text;
+    this.pending = "";
+    this.markers = [];
+    this.body.replaceChildren();
+    this.appendText(data.text);
+    this.onCitations({ citations: this.citations });
     if (data.abstained) this.showAbstention();
     this.extra.append(this.details(data));
     history.push({ role: "user", content: data.question }, { role: "assistant", content: this.text });

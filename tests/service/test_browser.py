@@ -1,5 +1,6 @@
 """The web chat in a real browser: Debian's chromium driven by Playwright."""
 
+import json
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -173,3 +174,67 @@ def test_phone_sized_window(browser, live_url, tmp_path):
         assert page.locator("#source-panel").is_hidden()
     finally:
         context.close()
+
+
+def _sse(*events: tuple[str, dict]) -> str:
+    return "".join(f"event: {name}\ndata: {json.dumps(data)}\n\n" for name, data in events)
+
+
+def test_markers_split_across_deltas_and_error_events_are_handled(page, live_url):
+    passage = {
+        "rank": 1,
+        "chunk_id": "c1",
+        "doc_id": "d-1",
+        "title": "T",
+        "source": "t.txt",
+        "start": 0,
+        "end": 10,
+        "text": "Alpha beta",
+        "score": 1.0,
+    }
+    citation = {
+        "marker": 1,
+        "doc_id": "d-1",
+        "title": "T",
+        "source": "t.txt",
+        "chunk_id": "c1",
+        "start": 0,
+        "end": 10,
+        "quote": "Alpha beta",
+    }
+    done = {
+        "question": "q",
+        "text": "Alpha beta. [1] Gamma. [1]",
+        "abstained": False,
+        "query": "q",
+        "support": 0.9,
+        "backend": "test",
+        "timings_ms": {"total_ms": 1.0},
+        "claims": [],
+        "fallback": None,
+    }
+    answers = [
+        _sse(
+            ("passages", {"passages": [passage]}),
+            ("delta", {"text": "Alpha beta. ["}),
+            ("delta", {"text": "1] Gamma. [1"}),
+            ("delta", {"text": "]"}),
+            ("citations", {"citations": [citation, citation]}),
+            ("done", done),
+        ),
+        _sse(("error", {"error": {"code": "store_unavailable", "message": "Chroma is down"}})),
+    ]
+    page.route(
+        "**/ask/stream",
+        lambda route: route.fulfill(
+            status=200, content_type="text/event-stream", body=answers.pop(0)
+        ),
+    )
+    page.goto(live_url)
+    turn = ask(page, "q")
+    assert turn.locator(".answer-text").inner_text().split() == done["text"].split()
+    assert turn.locator("a.cite").all_inner_texts() == ["[1]", "[1]"]
+    page.fill("#question", "again")
+    page.click("#ask-button")
+    failed = page.locator("li.turn.assistant.failed")
+    expect(failed.locator(".status")).to_have_text("Error: Chroma is down")
