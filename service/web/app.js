@@ -1,23 +1,12 @@
 // The web chat: a client of the public HTTP API. Every piece of text from the server or from
 // a document is put on the page with textContent, never parsed as markup.
-"use strict";
+import { $, el, errorMessage } from "./dom.js";
+import { forgetDocument, showSource } from "./source.js";
+import { readEvents } from "./sse.js";
 
 const MAX_HISTORY_TURNS = 20;
 const history = []; // {role, content}, oldest first; the server keeps no conversation state
-const documentCache = new Map(); // doc_id -> GET /documents/{id} body
 let asking = false;
-
-const $ = (id) => document.getElementById(id);
-
-/** An element with optional class and text; children may be nodes or strings. */
-function el(tag, className, ...children) {
-  const node = document.createElement(tag);
-  if (className) node.className = className;
-  for (const child of children) {
-    node.append(child instanceof Node ? child : document.createTextNode(String(child)));
-  }
-  return node;
-}
 
 function scrollToEnd() {
   const list = $("conversation");
@@ -28,54 +17,6 @@ function scrollToEnd() {
 function reveal(item) {
   const tall = item.getBoundingClientRect().height > window.innerHeight * 0.6;
   item.scrollIntoView({ block: tall ? "start" : "end", behavior: "smooth" });
-}
-
-// -- Server-Sent Events over fetch ---------------------------------------------------------
-
-/** Yield {event, data} from a text/event-stream response body as the bytes arrive. */
-async function* readEvents(response) {
-  const reader = response.body.getReader();
-  const decoder = new TextDecoder();
-  let buffer = "";
-  for (;;) {
-    const { value, done } = await reader.read();
-    if (done) break;
-    buffer += decoder.decode(value, { stream: true }).replace(/\r\n?/g, "\n");
-    let end;
-    while ((end = buffer.indexOf("\n\n")) >= 0) {
-      const block = buffer.slice(0, end);
-      buffer = buffer.slice(end + 2);
-      const parsed = parseEvent(block);
-      if (parsed) yield parsed;
-    }
-  }
-  const last = parseEvent(buffer);
-  if (last) yield last;
-}
-
-function parseEvent(block) {
-  let event = "message";
-  const data = [];
-  for (const line of block.split("\n")) {
-    if (line.startsWith(":")) continue;
-    const colon = line.indexOf(":");
-    const field = colon < 0 ? line : line.slice(0, colon);
-    let value = colon < 0 ? "" : line.slice(colon + 1);
-    if (value.startsWith(" ")) value = value.slice(1);
-    if (field === "event") event = value;
-    else if (field === "data") data.push(value);
-  }
-  if (!data.length) return null;
-  return { event, data: JSON.parse(data.join("\n")) };
-}
-
-async function errorMessage(response) {
-  try {
-    const body = await response.json();
-    return body.error?.message || `HTTP ${response.status}`;
-  } catch {
-    return `HTTP ${response.status}`;
-  }
 }
 
 // -- asking ---------------------------------------------------------------------------------
@@ -265,81 +206,6 @@ async function ask(question) {
   }
 }
 
-// -- the source panel -------------------------------------------------------------------------
-
-async function fetchDocument(docId) {
-  if (!documentCache.has(docId)) {
-    const response = await fetch(`/documents/${encodeURIComponent(docId)}`);
-    if (!response.ok) throw new Error(await errorMessage(response));
-    documentCache.set(docId, await response.json());
-  }
-  return documentCache.get(docId);
-}
-
-/**
- * Show a document with the passage shaded and the quoted sentence (start..end) highlighted,
- * scrolled into view. Offsets are characters of the document's text, as the API gives them.
- */
-async function showSource(docId, { passage = null, start = null, end = null, quote = null } = {}) {
-  const panel = $("source-panel");
-  const title = $("source-title");
-  const note = $("source-note");
-  const text = $("source-text");
-  panel.hidden = false;
-  title.textContent = "Loading…";
-  note.textContent = "";
-  text.replaceChildren();
-  let doc;
-  try {
-    doc = await fetchDocument(docId);
-  } catch (error) {
-    title.textContent = `Cannot show the document: ${error.message}`;
-    return;
-  }
-  title.replaceChildren(
-    el("strong", null, doc.title),
-    el("span", "source-meta", ` ${doc.source}${doc.author ? ` · ${doc.author}` : ""}`),
-  );
-  const full = doc.text;
-  // Code points vs UTF-16: the API counts characters as Python does (code points).
-  const chars = Array.from(full);
-  const slice = (a, b) => chars.slice(a, b).join("");
-  const hasQuote = start !== null && end !== null;
-  if (hasQuote && slice(start, end) !== quote) {
-    note.textContent = "The document has changed since this answer; the quote may be out of place.";
-  }
-  const pStart = passage ? Math.min(passage.start, hasQuote ? start : passage.start) : null;
-  const pEnd = passage ? Math.max(passage.end, hasQuote ? end : passage.end) : null;
-  const cuts = [0, chars.length];
-  if (passage) cuts.push(pStart, pEnd);
-  if (hasQuote) cuts.push(start, end);
-  const points = [...new Set(cuts)].sort((a, b) => a - b);
-  let target = null;
-  for (let i = 0; i + 1 < points.length; i++) {
-    const [a, b] = [points[i], points[i + 1]];
-    const piece = slice(a, b);
-    const inQuote = hasQuote && a >= start && b <= end;
-    const inPassage = passage && a >= pStart && b <= pEnd;
-    let node;
-    if (inQuote) {
-      node = el("mark", "quote", piece);
-      target = target || node;
-    } else if (inPassage) {
-      node = el("span", "passage", piece);
-      target = target || (hasQuote ? null : node);
-    } else {
-      node = document.createTextNode(piece);
-    }
-    text.append(node);
-  }
-  if (target) {
-    // Scroll inside the panel only, so the conversation keeps its place.
-    text.scrollTop = Math.max(0, target.offsetTop - text.clientHeight / 3);
-  } else {
-    text.scrollTop = 0;
-  }
-}
-
 // -- documents ------------------------------------------------------------------------------
 
 async function loadDocuments() {
@@ -385,7 +251,7 @@ async function upload(event) {
       return;
     }
     const { documents } = await response.json();
-    for (const doc of documents) documentCache.delete(doc.doc_id);
+    for (const doc of documents) forgetDocument(doc.doc_id);
     input.value = "";
     await loadDocuments();
     status.textContent = documents

@@ -49,6 +49,7 @@ def test_the_chat_page_and_its_assets_are_served_with_a_strict_policy(client):
     page = client.get("/")
     assert page.status_code == 200
     assert "script-src 'self'" in page.headers["content-security-policy"]
-    assert '<script src="/static/app.js"' in page.text
+    assert '<script type="module" src="/static/app.js">' in page.text
     assert client.get("/static/app.js").headers["content-type"].startswith("text/javascript")
-    assert client.get("/static/app.css").status_code == 200
+    for asset in ("app.css", "dom.js", "sse.js", "source.js"):
+        assert client.get(f"/static/{asset}").status_code == 200
