@@ -23,7 +23,6 @@ class StoreSettings(BaseModel):
     path: Path = Field(Path(".qa-data"), description="Embedded Chroma store and the catalog")
     url: str | None = Field(None, description="Chroma server URL; empty = embedded store")
     collection: str = Field("qa_chunks", min_length=3, max_length=63)
-    timeout_s: float = Field(5.0, gt=0, description="Chroma server request timeout")
 
 
 class IndexSettings(BaseModel):

