@@ -65,7 +65,7 @@ class LLMSettings(BaseModel):
     """Which answerer composes the answer, and how a language model is reached."""
 
     provider: Literal["extractive", "llamacpp", "openai", "ollama"] = "extractive"
-    model: str = Field("", description="Model name for openai/ollama; a label for llamacpp")
+    model: str | None = Field(None, description="Model name for openai and ollama")
     model_path: Path | None = Field(
         None, description="GGUF file for llamacpp; empty = packaged SmolLM2-135M-Instruct"
     )
@@ -115,6 +115,7 @@ class Settings(BaseSettings):
         env_nested_delimiter="__",
         env_file=".env",
         extra="ignore",
+        env_parse_none_str="",
     )
 
     embeddings: EmbeddingSettings = EmbeddingSettings()
