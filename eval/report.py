@@ -61,12 +61,18 @@ def render_figures(summary: dict[str, Any], rows: Sequence[dict[str, Any]]) -> l
 
     values = summary["metrics"]
     floors = summary.get("floors", {}).get("min", {})
+    ceilings = summary.get("floors", {}).get("max", {})
     images = []
 
     names = [n for n in values if not n.startswith("latency.") and values[n] is not None]
     fig, ax = plt.subplots(figsize=(6.4, 0.32 * len(names) + 0.8))
     bars = [values[n] for n in names]
-    colors = ["#b3261e" if n in floors and values[n] < floors[n] else "#3a6fb0" for n in names]
+    colors = [
+        "#b3261e"
+        if (n in floors and values[n] < floors[n]) or (n in ceilings and values[n] > ceilings[n])
+        else "#3a6fb0"
+        for n in names
+    ]
     ax.barh(names, bars, color=colors)
     for i, name in enumerate(names):
         inside = bars[i] > 0.85
@@ -75,9 +81,11 @@ def render_figures(summary: dict[str, Any], rows: Sequence[dict[str, Any]]) -> l
         ax.text(x, i, f"{bars[i]:.3f}", va="center", ha=align, fontsize=8, color=color)
         if name in floors:
             ax.plot([floors[name]] * 2, [i - 0.4, i + 0.4], color="black", lw=1.5)
+        if name in ceilings:
+            ax.plot([ceilings[name]] * 2, [i - 0.4, i + 0.4], color="black", lw=1.5, ls=":")
     ax.set_xlim(0, 1)
     ax.invert_yaxis()
-    ax.set_title("Scores (black tick: floor)", fontsize=10)
+    ax.set_title("Scores (tick: floor; dotted: ceiling)", fontsize=10)
     ax.tick_params(labelsize=8)
     images.append(_img(_png(fig), "scores per metric"))
     plt.close(fig)
