@@ -98,6 +98,6 @@ def verify_answer(context: AnswerContext, text: str, threshold: float) -> list[V
             best = max(scored, key=lambda m: scored[m][0])
             backed = [best] if scored[best][0] >= threshold else []
         support = max((scored[m][0] for m in backed), default=max(s for s, _ in scored.values()))
-        claim_out = Claim(claim, tuple(backed), bool(backed), round(support, 4))
+        claim_out = Claim(claim, tuple(backed), bool(backed), round(float(support), 4))
         verdicts.append(Verdict(claim_out, tuple(scored[m][1] for m in backed), removed))
     return verdicts

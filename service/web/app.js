@@ -95,6 +95,8 @@ class AnswerView {
     this.appendText(data.text);
     this.onCitations({ citations: this.citations });
     if (data.abstained) this.showAbstention();
+    const unsupported = (data.claims || []).filter((claim) => !claim.supported);
+    if (unsupported.length) this.showUnsupported(unsupported, data.text);
     this.extra.append(this.details(data));
     history.push({ role: "user", content: data.question }, { role: "assistant", content: this.text });
     history.splice(0, Math.max(0, history.length - MAX_HISTORY_TURNS));
@@ -158,6 +160,19 @@ class AnswerView {
     this.extra.append(box);
   }
 
+  /** Sentences a model wrote that no passage supports: kept but flagged, or left out. */
+  showUnsupported(claims, text) {
+    const box = el("div", "unsupported");
+    box.append(el("p", "unsupported-label", "Not supported by the documents:"));
+    const list = el("ul", null);
+    for (const claim of claims) {
+      const fate = text.includes(claim.text) ? "shown above without a citation" : "left out";
+      list.append(el("li", null, el("span", "claim", claim.text), el("span", "fate", ` (${fate})`)));
+    }
+    box.append(list);
+    this.extra.append(box);
+  }
+
   details(data) {
     const details = el("details", "details");
     details.append(el("summary", null, "Details"));
@@ -167,6 +182,11 @@ class AnswerView {
     row("Answerer", data.backend);
     if (data.fallback) row("Fallback", data.fallback);
     row("Support", data.support.toFixed(3));
+    const claims = data.claims || [];
+    if (claims.length) {
+      const verified = claims.filter((claim) => claim.supported).length;
+      row("Verified sentences", `${verified} of ${claims.length}`);
+    }
     for (const [stage, ms] of Object.entries(data.timings_ms)) {
       row(stage.replace(/_ms$/, "").replace(/_/g, " "), `${ms.toFixed(1)} ms`);
     }
