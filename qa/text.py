@@ -7,57 +7,9 @@ from qa.types import Span
 
 # Words that end with a full stop without ending a sentence.
 _ABBREVIATIONS = frozenset(
-    [
-        "mr",
-        "mrs",
-        "ms",
-        "dr",
-        "prof",
-        "st",
-        "jr",
-        "sr",
-        "vs",
-        "etc",
-        "inc",
-        "ltd",
-        "co",
-        "corp",
-        "gen",
-        "col",
-        "lt",
-        "sgt",
-        "capt",
-        "rev",
-        "fig",
-        "approx",
-        "e.g",
-        "i.e",
-        "u.s",
-        "u.k",
-        "u.n",
-        "a.m",
-        "p.m",
-        "jan",
-        "feb",
-        "mar",
-        "apr",
-        "jun",
-        "jul",
-        "aug",
-        "sep",
-        "sept",
-        "oct",
-        "nov",
-        "dec",
-        "mt",
-        "ft",
-        "dept",
-        "est",
-        "op",
-        "vol",
-        "ch",
-        "pp",
-    ]
+    "mr mrs ms dr prof st jr sr vs etc inc ltd co corp gen col lt sgt capt rev fig approx e.g "
+    "i.e u.s u.k u.n a.m p.m jan feb mar apr jun jul aug sep sept oct nov dec mt ft dept est "
+    "op vol ch pp".split()
 )
 # A candidate boundary: terminal punctuation, optional closing quotes/brackets, whitespace.
 _BOUNDARY = re.compile(r"[.!?…]+[\"'”’)\]]*(?=\s)")
