@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from eval.run import EvalConfig, ask_in_process, format_summary, parse_bounds, run_items
+from eval.run import EvalConfig, ask_in_process, run_items
 from eval.squad import (
     DEFAULT_BENCH_DIR,
     OUT_DIR,
@@ -24,6 +24,7 @@ from eval.squad import (
     load_articles,
     load_questions,
 )
+from eval.summary import format_summary, parse_bounds
 from qa.errors import QAError
 from qa.pipeline import build_pipeline
 

@@ -242,14 +242,8 @@ def eval_command(
     as_json: JsonFlag = False,
 ) -> None:
     """Score grounded answering on an eval set; exit 1 when a metric misses its floor."""
-    from eval.run import (
-        EvalConfig,
-        evaluate,
-        format_summary,
-        parse_bounds,
-        ragas_status,
-        read_thresholds,
-    )
+    from eval.run import EvalConfig, evaluate, ragas_status
+    from eval.summary import format_summary, parse_bounds, read_thresholds
 
     with failing_cleanly():
         settings = load_settings()
