@@ -1,5 +1,6 @@
 """Question + passages -> a cited answer or an honest abstention, by the chosen answerer."""
 
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
@@ -88,7 +89,7 @@ def term_overlap(question_terms: list[str], sentence_terms: set[str], view: View
     """
     if not question_terms:
         return 0.0
-    ceiling = np.log(1 + (len(view.bm25) + 0.5) / 0.5)
+    ceiling = math.log(1 + (len(view.bm25) + 0.5) / 0.5)
     weights = {t: view.bm25.idf(t) or ceiling for t in set(question_terms)}
     total = sum(weights.values())
     return sum(w for t, w in weights.items() if t in sentence_terms) / total if total else 0.0
