@@ -46,7 +46,7 @@ test: install-llm browser ## every test: real model, real Chroma (embedded and `
 	$(BIN)/pytest -q
 
 test-fast: install ## skip the slow groups
-	$(BIN)/pytest -q -m "not server and not browser and not cli"
+	$(BIN)/pytest -q -m "not server and not browser and not cli and not llm"
 
 lint: install
 	$(BIN)/ruff check .
@@ -60,11 +60,12 @@ fmt: install
 typecheck: install
 	$(BIN)/mypy
 
-bench: install ## benchmarks; the SQuAD ones need ../shared/bench
+bench: install-llm ## benchmarks; the SQuAD ones need ../shared/bench
 	$(BIN)/python -m eval.bench_latency
 	$(BIN)/python -m eval.bench_indexing
 	$(BIN)/python -m eval.bench_retrieval
 	$(BIN)/python -m eval.bench_http
+	$(BIN)/python -m eval.bench_llm
 
 eval: install ## grounding eval of the sample corpus (extractive); fails below eval/thresholds.json
 	$(QA) eval --provider extractive --thresholds eval/thresholds.json --out eval/out/sample

@@ -8,7 +8,7 @@ from tests.qa.llm.conftest import LLM
 from tests.service.conftest import index_sample, serve
 from tests.service.test_browser import ask, browser, page  # noqa: F401  (fixtures)
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.llm]
 # SmolLM2 (greedy) lists items for this question, one of which no passage supports.
 QUESTION = "What might North Korea receive in exchange for aiding Russia?"
 

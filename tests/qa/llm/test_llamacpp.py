@@ -8,6 +8,8 @@ from qa.pipeline import build_pipeline
 from tests.conftest import make_settings
 from tests.qa.llm.checks import assert_citations_verified
 
+pytestmark = pytest.mark.llm
+
 QUESTION = "What did Russia veto in March?"
 
 

@@ -1,10 +1,14 @@
 """The openai backend against a real OpenAI-compatible server (llama-cpp-python's)."""
 
+import pytest
+
 from eval.llama_server import LlamaServer
 from index.ingest import SAMPLE_CORPUS, index_documents, plan_paths
 from qa.pipeline import build_pipeline
 from tests.conftest import make_settings
 from tests.qa.llm.checks import assert_citations_verified
+
+pytestmark = pytest.mark.llm
 
 QUESTION = "What did Russia veto in March?"
 
