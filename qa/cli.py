@@ -239,6 +239,9 @@ def eval_command(
     ] = None,
     top_k: Annotated[int | None, typer.Option(min=1, max=50, help="Passages to use.")] = None,
     ragas: Annotated[bool, typer.Option("--ragas", help="Also report Ragas metrics.")] = False,
+    ragas_rows: Annotated[
+        int | None, typer.Option(min=1, help="Judge only the first N rows with Ragas.")
+    ] = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Score grounded answering on an eval set; exit 1 when a metric misses its floor."""
@@ -256,6 +259,8 @@ def eval_command(
             minimums=floors | parse_bounds(minimum or []),
             maximums=ceilings | parse_bounds(maximum or []),
             progress=sys.stderr.isatty(),
+            ragas=ragas,
+            ragas_rows=ragas_rows,
         )
         if set_path:
             config.set_path = set_path
@@ -265,8 +270,8 @@ def eval_command(
     else:
         typer.echo(format_summary(summary))
         typer.echo(f"report: {out / 'report.html'}")
-    if ragas:
-        typer.echo(ragas_status(provider or settings.llm.provider), err=True)
+    if ragas and (status := ragas_status(provider or settings.llm.provider)):
+        typer.echo(status, err=True)
     if failures:
         raise typer.Exit(1)
 
