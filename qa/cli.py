@@ -137,7 +137,13 @@ def render_answer(answer: Answer) -> str:
             lines.append(f"  [{c.marker}] {c.title} ({c.source}, characters {c.start}-{c.end})")
             lines.append(f"      “{c.quote}”")
     total = answer.timings_ms.get("total_ms", 0.0)
-    lines.append(f"\n{answer.backend} answer in {total:.0f} ms")
+    footer = f"{answer.backend} answer in {total:.0f} ms"
+    if answer.claims:
+        verified = sum(c.supported for c in answer.claims)
+        footer += f"; {verified} of {len(answer.claims)} written sentences verified"
+    if answer.fallback:
+        footer += f"\nfallback: {answer.fallback}"
+    lines.append(f"\n{footer}")
     return "\n".join(lines)
 
 
