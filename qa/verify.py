@@ -49,15 +49,20 @@ def split_claims(text: str) -> list[tuple[str, tuple[int, ...]]]:
 
 
 def _best_in_passage(
-    context: AnswerContext, marker: int, vector: np.ndarray, terms: list[str]
+    context: AnswerContext,
+    marker: int,
+    vector: np.ndarray,
+    terms: list[str],
+    sentence_terms: list[set[str]],
 ) -> tuple[float, Citation]:
     passage = context.passages[marker - 1]
     entry = context.view.chunks[passage.chunk_id]
     text = context.view.documents[passage.doc_id].text
     similarities = entry.vectors @ vector
     best_score, best_span = -1.0, entry.sentences[0]
-    for span, similarity in zip(entry.sentences, similarities, strict=True):
-        quote_terms = set(lexical_terms(text[span[0] : span[1]]))
+    for span, similarity, quote_terms in zip(
+        entry.sentences, similarities, sentence_terms, strict=True
+    ):
         score = SIMILARITY_WEIGHT * float(similarity) + (1 - SIMILARITY_WEIGHT) * term_overlap(
             terms, quote_terms, context.view
         )
@@ -77,23 +82,35 @@ def _best_in_passage(
     return best_score, citation
 
 
+def _passage_terms(context: AnswerContext) -> list[list[set[str]]]:
+    """The content terms of every sentence of every passage, computed once per answer."""
+    out = []
+    for passage in context.passages:
+        entry = context.view.chunks[passage.chunk_id]
+        text = context.view.documents[passage.doc_id].text
+        out.append([set(lexical_terms(text[a:b])) for a, b in entry.sentences])
+    return out
+
+
 def verify_answer(context: AnswerContext, text: str, threshold: float) -> list[Verdict]:
     """A verdict for every sentence of `text`: markers checked, missing support looked for."""
     claims = split_claims(text)
     if not claims or context.encode is None or not context.passages:
         return [Verdict(Claim(c, m, False, 0.0), (), m) for c, m in claims]
     vectors = context.encode([c for c, _ in claims])
+    passage_terms = _passage_terms(context)
     verdicts = []
     for (claim, markers), vector in zip(claims, vectors, strict=True):
         terms = lexical_terms(claim)
         valid = [m for m in markers if 1 <= m <= len(context.passages)]
         removed = tuple(m for m in markers if m not in valid)
         scored = {
-            m: _best_in_passage(context, m, vector, terms)
+            m: _best_in_passage(context, m, vector, terms, passage_terms[m - 1])
             for m in range(1, len(context.passages) + 1)
         }
-        backed = [m for m in valid if scored[m][0] >= threshold]
-        if not backed:
+        checkable = len(set(terms)) >= MIN_CLAIM_TERMS
+        backed = [m for m in valid if checkable and scored[m][0] >= threshold]
+        if not backed and checkable:
             # Uncited or wrongly cited: credit the passage that supports it best, if any does.
             best = max(scored, key=lambda m: scored[m][0])
             backed = [best] if scored[best][0] >= threshold else []

@@ -100,3 +100,11 @@ def test_marker_pointing_to_no_passage_is_removed(context):
     assert verdict.removed_markers == (9,)
     assert 9 not in verdict.claim.markers
     assert verdict.claim.supported
+
+
+def test_a_claim_too_short_to_check_is_unsupported(context):
+    # An echoed token ("PWNED") shares its one word with a passage yet says nothing checkable.
+    n = marker_of(context, VETO)
+    [verdict] = verify_answer(context, f"Vetoed [{n}].", THRESHOLD)
+    assert not verdict.claim.supported
+    assert verdict.citations == ()
