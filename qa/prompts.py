@@ -16,3 +16,13 @@ def load_prompt(name: str) -> str:
         return path.read_text(encoding="utf-8").rstrip("\n")
     except FileNotFoundError as exc:
         raise ConfigError(f"prompt file missing: {path}") from exc
+
+
+@cache
+def load_template(name: str) -> str:
+    """The exact text of prompts/<name>.txt, trailing newline included (chat-format pieces)."""
+    path = PROMPTS_DIR / f"{name}.txt"
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError as exc:
+        raise ConfigError(f"prompt file missing: {path}") from exc

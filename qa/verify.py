@@ -1,11 +1,13 @@
 """Check every sentence a model wrote against the passages, whatever markers it put there.
 
-A sentence is supported by a passage when one of the passage's sentences scores at least
-`min_claim_support` with it, on the same measure the extractive answerer uses: embedding
-similarity mixed with the IDF-weighted share of the claim's words found in that sentence.
+Each claim's evidence is located by the measure the extractive answerer uses (embedding
+similarity mixed with the IDF-weighted share of its words found in a passage sentence). Who
+decides support: an entailment judge when one is given (a model that reads, so contradicted and
+negated claims fail), otherwise that score against `min_claim_support`.
 """
 
 import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -21,6 +23,10 @@ _MARKER_AFTER_STOP = re.compile(rf"([.!?…][\"'”’)]*)({_MARKERS})")
 _MARKER = re.compile(r"\[(\d+(?:\s*,\s*\d+)*)\]")
 # A claim of fewer content words than this says too little to be checked (e.g. an echoed token).
 MIN_CLAIM_TERMS = 2
+# Passage sentences shown to the judge per claim: its best matches by the score.
+EVIDENCE_PER_CLAIM = 3
+# claims, evidence sentences -> P(supported) per claim
+Judge = Callable[[Sequence[str], Sequence[str]], list[float]]
 
 
 @dataclass(frozen=True)
@@ -92,22 +98,33 @@ def _passage_terms(context: AnswerContext) -> list[list[set[str]]]:
     return out
 
 
-def verify_answer(context: AnswerContext, text: str, threshold: float) -> list[Verdict]:
+def verify_answer(
+    context: AnswerContext,
+    text: str,
+    threshold: float,
+    judge: Judge | None = None,
+    min_entailment: float = 0.5,
+) -> list[Verdict]:
     """A verdict for every sentence of `text`: markers checked, missing support looked for."""
     claims = split_claims(text)
     if not claims or context.encode is None or not context.passages:
         return [Verdict(Claim(c, m, False, 0.0), (), m) for c, m in claims]
     vectors = context.encode([c for c, _ in claims])
     passage_terms = _passage_terms(context)
-    verdicts = []
+    scored_claims = []
     for (claim, markers), vector in zip(claims, vectors, strict=True):
         terms = lexical_terms(claim)
-        valid = [m for m in markers if 1 <= m <= len(context.passages)]
-        removed = tuple(m for m in markers if m not in valid)
         scored = {
             m: _best_in_passage(context, m, vector, terms, passage_terms[m - 1])
             for m in range(1, len(context.passages) + 1)
         }
+        scored_claims.append((claim, markers, terms, scored))
+    if judge is not None:
+        return _judged(scored_claims, judge, min_entailment, len(context.passages))
+    verdicts = []
+    for claim, markers, terms, scored in scored_claims:
+        valid = [m for m in markers if 1 <= m <= len(context.passages)]
+        removed = tuple(m for m in markers if m not in valid)
         checkable = len(set(terms)) >= MIN_CLAIM_TERMS
         backed = [m for m in valid if checkable and scored[m][0] >= threshold]
         if not backed and checkable:
@@ -116,5 +133,38 @@ def verify_answer(context: AnswerContext, text: str, threshold: float) -> list[V
             backed = [best] if scored[best][0] >= threshold else []
         support = max((scored[m][0] for m in backed), default=max(s for s, _ in scored.values()))
         claim_out = Claim(claim, tuple(backed), bool(backed), round(float(support), 4))
+        verdicts.append(Verdict(claim_out, tuple(scored[m][1] for m in backed), removed))
+    return verdicts
+
+
+def _judged(
+    scored_claims: list[tuple[str, tuple[int, ...], list[str], dict[int, tuple[float, Citation]]]],
+    judge: Judge,
+    min_entailment: float,
+    passages: int,
+) -> list[Verdict]:
+    """Support decided by the judge over each claim's best-matching passage sentences.
+
+    All claims share one evidence list (the union of their best matches), read once.
+    """
+    evidence: dict[str, None] = {}
+    for _, markers, _, scored in scored_claims:
+        ranked = sorted(scored, key=lambda m: scored[m][0], reverse=True)
+        cited = [m for m in markers if 1 <= m <= passages]
+        for m in [*cited, *ranked][:EVIDENCE_PER_CLAIM]:
+            evidence[scored[m][1].quote] = None
+    probabilities = judge([c for c, _, _, _ in scored_claims], list(evidence))
+    verdicts = []
+    for (claim, markers, terms, scored), p in zip(scored_claims, probabilities, strict=True):
+        valid = [m for m in markers if 1 <= m <= passages]
+        removed = tuple(m for m in markers if m not in valid)
+        supported = p >= min_entailment and len(set(terms)) >= MIN_CLAIM_TERMS
+        # Cite the cited passage that matches best, else the best-matching passage overall.
+        pool = valid or list(scored)
+        best = max(pool, key=lambda m: scored[m][0])
+        if valid and scored[best][0] < max(s for s, _ in scored.values()) - 0.15:
+            best = max(scored, key=lambda m: scored[m][0])  # the marker pointed elsewhere
+        backed = (best,) if supported else ()
+        claim_out = Claim(claim, backed, supported, round(float(p), 4))
         verdicts.append(Verdict(claim_out, tuple(scored[m][1] for m in backed), removed))
     return verdicts

@@ -11,6 +11,7 @@ Factory = Callable[[Settings], Answerer]
 _FACTORIES: dict[str, Factory] = {}
 _BACKEND_MODULES = (
     "qa.llm.extractive",
+    "qa.llm.select",
     "qa.llm.llamacpp",
     "qa.llm.openai_compat",
     "qa.llm.ollama_chat",

@@ -6,32 +6,73 @@ an answer with nothing supported becomes an abstention. A model that fails or ru
 deadline hands over to the extractive answerer, and the answer says so.
 """
 
+import contextlib
 import threading
 import time
 from collections.abc import Iterator
 from typing import Any
 
-from qa.compose import AnswerContext, Composition
+from qa.compose import AnswerContext, Composition, score_sentences
 from qa.llm.extractive import ExtractiveAnswerer
 from qa.prompts import load_prompt
 from qa.settings import Settings
 from qa.types import Turn
-from qa.verify import verify_answer
+from qa.verify import Judge, verify_answer
 
 Delta = str
+
+
+def prompt_texts(context: AnswerContext, keep: int) -> list[str]:
+    """Each passage cut to its `keep` sentences that best match the question, in order.
+
+    0 keeps whole passages. A shorter prompt is read faster (prompt reading is most of a local
+    model's time); a gap between kept sentences shows as " … ".
+    """
+    if keep == 0:
+        return [p.text for p in context.passages]
+    ranked = score_sentences(context)
+    out = []
+    for marker, passage in enumerate(context.passages, start=1):
+        best = sorted(
+            (c for c in ranked if c.marker == marker and c.passage.chunk_id == passage.chunk_id),
+            key=lambda c: c.score,
+            reverse=True,
+        )[:keep]
+        if not best:
+            out.append(passage.text[:400])
+            continue
+        pieces, last_end = [], None
+        for c in sorted(best, key=lambda c: c.start):
+            if (
+                last_end is not None
+                and passage.text[last_end - passage.start : c.start - passage.start].strip()
+            ):
+                pieces.append("…")
+            pieces.append(c.quote)
+            last_end = c.end
+        out.append(" ".join(pieces))
+    return out
 
 
 class ChatAnswerer:
     """Prompt a chat model with fenced, numbered passages; verify what it writes."""
 
     def __init__(
-        self, name: str, model: Any, settings: Settings, probe_url: str | None = None
+        self,
+        name: str,
+        model: Any,
+        settings: Settings,
+        probe_url: str | None = None,
+        judge: Judge | None = None,
+        serial: bool = True,
     ) -> None:
         self.name = name
         self.model = model  # a LangChain chat model
         self.probe_url = probe_url  # answers 200 when a remote backend is up
         self.settings = settings.llm
-        self._lock = threading.Lock()  # one generation at a time: local models are not reentrant
+        self.judge = judge  # decides sentence support; None: the embedding-and-overlap score
+        # One generation at a time unless the model serialises itself (a local model does).
+        self._lock: Any = threading.Lock() if serial else contextlib.nullcontext()
         self._extractive = ExtractiveAnswerer(settings.answer)
 
     def problem(self) -> str | None:
@@ -51,9 +92,11 @@ class ChatAnswerer:
     def messages(self, context: AnswerContext) -> list[tuple[str, str]]:
         """The system and user messages for this question and its passages."""
         template = load_prompt("passage")
+        texts = prompt_texts(context, self.settings.passage_sentences)
         blocks = [
-            template.format(number=n, title=p.title, text=p.text.replace("</passage", "< /passage"))
-            for n, p in enumerate(context.passages[: self.settings.max_passages], start=1)
+            template.format(number=n, title=p.title, text=text.replace("</passage", "< /passage"))
+            for n, (p, text) in enumerate(zip(context.passages, texts, strict=True), start=1)
+            if n <= self.settings.max_passages
         ]
         system = load_prompt("answer_system").format(not_found=load_prompt("not_found"))
         user = load_prompt("answer_user").format(
@@ -108,7 +151,20 @@ class ChatAnswerer:
         """Verify the model's text and rebuild it from the sentences the passages bear out."""
         if load_prompt("not_found") in text or not text.strip():
             return Composition(load_prompt("abstention"), (), True, 0.0)
-        verdicts = verify_answer(context, text, self.settings.min_claim_support)
+        note = None
+        try:
+            verdicts = verify_answer(
+                context,
+                text,
+                self.settings.min_claim_support,
+                self.judge,
+                self.settings.min_entailment,
+            )
+        except Exception as exc:  # a judge that fails leaves the score to decide
+            if self.judge is None:
+                raise
+            verdicts = verify_answer(context, text, self.settings.min_claim_support)
+            note = f"the judge failed ({type(exc).__name__}: {exc}); the score decided support"
         kept, citations = [], []
         for verdict in verdicts:
             claim = verdict.claim
@@ -120,8 +176,8 @@ class ChatAnswerer:
         claims = tuple(v.claim for v in verdicts)
         support = max((c.support for c in claims), default=0.0)
         if not citations:
-            return Composition(load_prompt("abstention"), (), True, support, claims)
-        return Composition(" ".join(kept), tuple(citations), False, support, claims)
+            return Composition(load_prompt("abstention"), (), True, support, claims, note)
+        return Composition(" ".join(kept), tuple(citations), False, support, claims, note)
 
     def condense(self, question: str, history: list[Turn]) -> str:
         """A standalone question written by the model from the conversation."""

@@ -1,9 +1,22 @@
 """The default answerer: quotes the sentences that answer the question, or abstains."""
 
-from qa.compose import AnswerContext, Composition, score_sentences, select_sentences
+from dataclasses import replace
+
+import numpy as np
+
+from qa.answer_type import expected_type
+from qa.compose import (
+    AnswerContext,
+    Candidate,
+    Composition,
+    score_sentences,
+    select_sentences,
+    typed_candidates,
+)
 from qa.llm import register_llm
 from qa.prompts import load_prompt
 from qa.settings import AnswerSettings, Settings
+from qa.support import SupportModel, candidate_features, load_support_model
 
 
 class ExtractiveAnswerer:
@@ -12,13 +25,34 @@ class ExtractiveAnswerer:
     name = "extractive"
 
     def __init__(self, settings: AnswerSettings) -> None:
+        self.model: SupportModel | None = None
+        if settings.support == "learned":
+            self.model = load_support_model(settings.support_model)
+            settings = settings.model_copy(update={"min_support": self.model.threshold})
         self.settings = settings
+
+    @property
+    def threshold(self) -> float:
+        """Support at or above which an answer is given."""
+        return self.settings.min_support
 
     def problem(self) -> str | None:
         return None
 
+    def rank(self, context: AnswerContext) -> list[Candidate]:
+        """Type-matching candidates, best first, each with the support that decides on it."""
+        candidates = typed_candidates(score_sentences(context), context.question)
+        if self.model is None or not candidates:
+            return candidates
+        typed = expected_type(context.question) is not None
+        features = np.array([candidate_features(c, typed) for c in candidates])
+        learned = self.model.probabilities(features)
+        scored = [replace(c, learned=float(p)) for c, p in zip(candidates, learned, strict=True)]
+        return sorted(scored, key=lambda c: c.score, reverse=True)
+
     def compose(self, context: AnswerContext) -> Composition:
-        candidates = score_sentences(context)
+        # Support is the score of the very candidate the abstain decision looks at.
+        candidates = self.rank(context)
         support = candidates[0].score if candidates else 0.0
         chosen = select_sentences(candidates, self.settings)
         if not chosen:

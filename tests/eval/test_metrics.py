@@ -2,8 +2,8 @@
 
 import pytest
 
-from eval import metrics
-from eval.metrics import Claim, Located
+from eval.grounding import metrics
+from eval.grounding.metrics import Claim, Located
 
 
 def substring_judge(claim: str, evidence: list[str]) -> bool:

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from eval.llama_server import LlamaServer
-from eval.ragas_bridge import _number, select_rows
-from eval.run import SAMPLE_SET, load_set
+from eval.bench.llama_server import LlamaServer
+from eval.grounding.ragas_bridge import _number, select_rows
+from eval.grounding.run import SAMPLE_SET, load_set
 
 KINDS = ("single_fact", "paraphrase", "unanswerable")
 METRICS = ("ragas.faithfulness", "ragas.context_precision", "ragas.context_recall")
@@ -25,7 +25,7 @@ METRICS = ("ragas.faithfulness", "ragas.context_precision", "ragas.context_recal
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LlamaServer]:
     if importlib.util.find_spec("ragas") is None:  # found, not imported (see below)
         pytest.skip("ragas is not installed (make install-llm)")
-    from qa.llm.llamacpp import packaged_gguf
+    from qa.llm.local import packaged_smollm2 as packaged_gguf
 
     log = tmp_path_factory.mktemp("llama-server") / "server.log"
     llama = LlamaServer(packaged_gguf(), log)

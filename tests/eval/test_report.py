@@ -1,6 +1,6 @@
 """The report escapes every text it shows and lists flagged questions first."""
 
-from eval.report import render_report
+from eval.grounding.report import render_report
 
 
 def row(question: str, flags: list[str]) -> dict:

@@ -6,8 +6,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from eval.run import SAMPLE_SET, EvalConfig, evaluate, load_set
-from qa.cli import app
+from eval.grounding.run import SAMPLE_SET, EvalConfig, evaluate, load_set
+from service.cli import app
 from tests.conftest import make_settings
 
 KINDS = ("single_fact", "unanswerable", "both_documents", "follow_up", "paraphrase")
@@ -101,7 +101,7 @@ def test_runner_against_a_running_service(small_set: Path, tmp_path: Path):
 def test_ragas_request_says_what_is_missing():
     import importlib.util
 
-    from eval.run import ragas_status
+    from eval.grounding.run import ragas_status
 
     if importlib.util.find_spec("ragas") is None:
         assert "pip install ragas" in ragas_status("extractive")

@@ -4,8 +4,8 @@ from collections import Counter
 
 import pytest
 
-from eval.run import SAMPLE_SET, load_set
-from eval.summary import KINDS
+from eval.grounding.run import SAMPLE_SET, load_set
+from eval.grounding.summary import KINDS
 from index.ingest import SAMPLE_CORPUS
 from index.normalize import normalize_text
 

@@ -128,3 +128,20 @@ def test_document_ids_differ_for_names_with_the_same_slug():
 
 def test_document_id_is_bounded_in_length():
     assert len(document_id("a" * 500 + ".md")) <= 60 + 7
+
+
+def test_no_chunk_of_a_multi_chunk_document_holds_only_its_title(embedder):
+    # A title line, a Markdown heading and long paragraphs: each paragraph fills a chunk,
+    # so without joining the title and the heading would be chunks of their own.
+    body = " ".join(
+        f"Sentence number {i} says something about harbours and ships." for i in range(30)
+    )
+    text = f"Harbour Report\n\n{body}\n\n## Second part\n\n{body}"
+    document = Document(document_id("report.md"), "Harbour Report", "report.md", text)
+    chunks = split_document(document, embedder.count_tokens, 200, 40, MODEL_LIMIT - 2)
+    check_chunks(document, chunks, embedder)
+    assert len(chunks) > 2
+    for chunk in chunks:
+        lines = [line for line in chunk.text.splitlines() if line.strip()]
+        assert any(line.endswith(".") for line in lines), f"heading-only chunk {chunk.text!r}"
+    assert chunks[0].start == 0 and chunks[0].text.startswith("Harbour Report\n\n")

@@ -6,13 +6,20 @@ from pathlib import Path
 
 import pytest
 
-from eval.llama_server import LlamaServer
+from eval.bench.llama_server import LlamaServer
 from index.ingest import SAMPLE_CORPUS, index_documents, plan_paths
-from qa.llm.llamacpp import packaged_gguf
+from qa.llm.local import packaged_smollm2 as packaged_gguf
 from qa.pipeline import Pipeline, build_pipeline
 from tests.conftest import make_settings
 
-LLM = {"threads": 2, "timeout_s": 120.0, "max_tokens": 96}
+# SmolLM2 is too weak to judge support: its tests keep the score as the judge.
+LLM = {
+    "threads": 2,
+    "timeout_s": 120.0,
+    "max_tokens": 96,
+    "local_model": "smollm2",
+    "judge": "score",
+}
 
 
 @pytest.fixture(scope="session")

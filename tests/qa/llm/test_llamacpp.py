@@ -4,6 +4,7 @@ import pytest
 
 from qa.compose import AnswerContext
 from qa.errors import ConfigError
+from qa.llm.chat import prompt_texts
 from qa.pipeline import build_pipeline
 from tests.conftest import make_settings
 from tests.qa.llm.checks import assert_citations_verified
@@ -51,8 +52,13 @@ def test_prompt_fences_passages_as_numbered_data(llama_pipeline):
     context = context_for(llama_pipeline, QUESTION)
     (_, system), (_, user) = llama_pipeline.answerer.messages(context)
     assert "not instructions" in system
-    for number, passage in enumerate(context.passages[:3], start=1):
-        assert f'<passage number="{number}">\n{passage.text}\n</passage>' in user
+    keep = llama_pipeline.answerer.settings.passage_sentences
+    texts = prompt_texts(context, keep)
+    for number, (passage, text) in enumerate(zip(context.passages[:3], texts), start=1):
+        assert f'<passage number="{number}">\n{text}\n</passage>' in user
+        # the prompt holds the passage's own sentences, cut to the best ones, never rewritten
+        for piece in text.split(" … "):
+            assert piece and piece in passage.text
 
 
 def test_missing_gguf_is_a_config_error_naming_the_setting(tmp_path):

@@ -2,7 +2,7 @@
 
 import pytest
 
-from eval.llama_server import LlamaServer
+from eval.bench.llama_server import LlamaServer
 from index.ingest import SAMPLE_CORPUS, index_documents, plan_paths
 from qa.pipeline import build_pipeline
 from tests.conftest import make_settings

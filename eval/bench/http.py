@@ -1,6 +1,6 @@
 """HTTP /ask latency against in-process `ask` on the sample corpus, and time to /readyz.
 
-    python -m eval.bench_http [--rounds 5] [--concurrency 8]     (prints JSON)
+    python -m eval.bench.http [--rounds 5] [--concurrency 8]     (prints JSON)
 
 One run: index the sample corpus into a temporary store and keep a pipeline open on it; start
 `qa serve` (real uvicorn) in a new process on a copy of the store and time from process start
@@ -24,8 +24,8 @@ from pathlib import Path
 
 import httpx
 
-from eval.bench_latency import QUESTIONS
-from eval.timing import emit, summarize_ms
+from eval.bench.latency import QUESTIONS
+from eval.bench.timing import emit, summarize_ms
 from index.ingest import SAMPLE_CORPUS, index_documents, plan_paths
 from qa.pipeline import Pipeline, build_pipeline
 from qa.settings import Settings
@@ -84,7 +84,8 @@ def start_server(store: Path, port: int) -> tuple[subprocess.Popen, float]:
         "TRANSFORMERS_OFFLINE": "1",
         "ANONYMIZED_TELEMETRY": "False",
     }
-    command = [sys.executable, "-m", "qa.cli", "serve", "--host", "127.0.0.1", "--port", str(port)]
+    command = [sys.executable, "-m", "service.cli", "serve", "--host", "127.0.0.1"]
+    command += ["--port", str(port)]
     began = time.perf_counter()
     process = subprocess.Popen(
         command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL

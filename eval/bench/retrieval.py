@@ -1,6 +1,6 @@
 """Retrieval recall@k on SQuAD 2.0 dev: whole articles through our chunker, hit = gold overlap.
 
-python -m eval.bench_retrieval [--bench-dir ../shared/bench/squad-v2-dev] [--limit N] [--json]
+python -m eval.bench.retrieval [--bench-dir ../shared/bench/squad-v2-dev] [--limit N] [--json]
 """
 
 import argparse
@@ -22,7 +22,7 @@ os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 import numpy as np
 from tqdm import tqdm
 
-from eval.squad import (
+from eval.bench.squad import (
     DEFAULT_BENCH_DIR,
     OUT_DIR,
     Question,
@@ -222,7 +222,7 @@ def plot(results: dict, path: Path) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     """Command-line entry point."""
     parser = argparse.ArgumentParser(
-        prog="python -m eval.bench_retrieval",
+        prog="python -m eval.bench.retrieval",
         description="Recall@1/5/10 of dense, BM25, plain RRF and the default retrieval on "
         "SQuAD 2.0 dev answerable questions. Whole articles go through the project's chunker "
         "into a real Chroma store (cached under eval/out/); a hit is a retrieved chunk whose "

@@ -7,21 +7,18 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
-from eval import metrics
-from eval.report import write_report
-from eval.summary import KINDS, check_floors, should_abstain, summarize
-from qa.compose import AnswerContext
+from eval.grounding.report import write_report
+from eval.grounding.score import SupportJudge, score_item
+from eval.grounding.summary import KINDS, check_floors, summarize
 from qa.errors import InputError, QAError
 from qa.pipeline import Pipeline, build_pipeline
 from qa.settings import Settings
-from qa.types import Passage, Turn
-from qa.verify import verify_answer
+from qa.types import Turn
+from qa.verify import Judge
 
 SAMPLE_SET = Path(__file__).resolve().parent / "sets" / "sample_corpus.jsonl"
 Ask = Callable[[dict[str, Any]], dict[str, Any]]
@@ -44,6 +41,9 @@ class EvalConfig:
     title: str = ""
     ragas: bool = False  # also Ragas' metrics, when installed and the judge is openai
     ragas_rows: int | None = None  # judge only the first N rows; default: all
+    # Who judges faithfulness and citations: "score" (qa.verify's embedding-and-overlap score)
+    # or "reader" (the packaged reader as an entailment judge; needs make install-llm).
+    judge: str = "score"
 
 
 # -- the set ---------------------------------------------------------------------------
@@ -110,130 +110,11 @@ def ask_over_http(url: str, top_k: int | None, timeout: float = 120.0) -> Ask:
             "backend": reply.get("backend", "service"),
             "query": reply.get("query", item["user_input"]),
             "support": reply.get("support"),
+            "fallback": reply.get("fallback"),
             "timings_ms": timings,
         }
 
     return ask
-
-
-# -- the support check -----------------------------------------------------------------
-
-
-_PASSAGE_FIELDS = {f.name for f in fields(Passage)}
-
-
-class SupportJudge:
-    """Is a claim supported by some sentence of the evidence? qa.verify's own check decides."""
-
-    def __init__(self, pipeline: Pipeline, threshold: float) -> None:
-        self.pipeline = pipeline
-        self.threshold = threshold
-        self.unknown_passages = 0
-        self._vectors: dict[str, np.ndarray] = {}
-
-    def encode(self, texts: Sequence[str]) -> np.ndarray:
-        """Sentence vectors, each text encoded once per run (a claim is judged several times)."""
-        missing = [t for t in dict.fromkeys(texts) if t not in self._vectors]
-        if missing:
-            vectors = self.pipeline.embedder.encode(missing)
-            self._vectors.update(zip(missing, vectors, strict=True))
-        return np.stack([self._vectors[t] for t in texts])
-
-    def __call__(self, claim: str, evidence: Sequence[dict[str, Any]]) -> bool:
-        view = self.pipeline.catalog.view()
-        passages = []
-        for p in evidence:
-            if p.get("chunk_id") in view.chunks:
-                passages.append(Passage(**{k: v for k, v in p.items() if k in _PASSAGE_FIELDS}))
-            else:
-                self.unknown_passages += 1  # not in the local index: cannot be judged
-        if not passages:
-            return False
-        vector = self.encode([claim])[0]
-        context = AnswerContext(claim, claim, vector, tuple(passages), view, self.encode)
-        verdicts = verify_answer(context, claim, self.threshold)
-        return bool(verdicts) and all(v.claim.supported for v in verdicts)
-
-
-# -- scoring ---------------------------------------------------------------------------
-
-
-def locate(quote: str, sources: Sequence[str], documents: dict[str, str]) -> metrics.Located:
-    """A reference quote with its span in the first named document that contains it."""
-    for source in sources:
-        start = documents.get(source, "").find(quote)
-        if start >= 0:
-            return metrics.Located(quote, source, start, start + len(quote))
-    return metrics.Located(quote)
-
-
-def score_item(
-    item: dict[str, Any],
-    answer: dict[str, Any],
-    judge: metrics.Judge,
-    documents: dict[str, str],
-    k_values: Sequence[int],
-) -> dict[str, Any]:
-    """One results row: the shared record fields, the answer and its scores and flags."""
-    passages = answer["passages"]
-    claims = [] if answer["abstained"] else metrics.split_claims(answer["text"])
-    found = [
-        metrics.Located(p["text"], p.get("source"), p.get("start"), p.get("end")) for p in passages
-    ]
-    references = [locate(q, item["sources"], documents) for q in item["reference_contexts"]]
-    ranks = metrics.retrieval_ranks(references, found)
-    cited = metrics.citation_scores(claims, passages, judge)
-    said = "" if answer["abstained"] else metrics.answer_text(answer["text"])
-    answerable = not should_abstain(item)
-    golds = [item["reference"], *item.get("answers", [])]
-    scores: dict[str, Any] = {f"recall@{k}": metrics.recall_at_k(ranks, k) for k in k_values}
-    scores |= {
-        "mrr": metrics.reciprocal_rank(ranks),
-        "citation_precision": cited.precision,
-        "citation_recall": cited.recall,
-        "faithfulness": metrics.faithfulness(claims, passages, judge),
-        "token_f1": metrics.token_f1(said, golds) if answerable else None,
-        "key_fact_recall": metrics.key_fact_recall(said, item["key_facts"]) if answerable else None,
-    }
-    flags = []
-    if answer.get("error"):
-        flags.append("error")
-    if answerable and answer["abstained"] and item["kind"] != "false_premise":
-        flags.append("abstained on an answerable question")
-    if not answerable and not answer["abstained"]:
-        flags.append("answered an unanswerable question")
-    if ranks and None in ranks:
-        flags.append("reference context not retrieved")
-    if cited.recall is not None and not all(cited.supported):
-        flags.append("unsupported sentence")
-    if scores["key_fact_recall"] is not None and scores["key_fact_recall"] < 1 and claims:
-        flags.append("missing key facts")
-    return {
-        "user_input": item["user_input"],
-        "retrieved_contexts": [p["text"] for p in passages],
-        "response": answer["text"],
-        "reference": item["reference"],
-        "reference_contexts": item["reference_contexts"],
-        "kind": item["kind"],
-        "history": item["history"],
-        "key_facts": item["key_facts"],
-        "sources": item["sources"],
-        "abstained": answer["abstained"],
-        "citations": answer["citations"],
-        "passages": [{k: v for k, v in p.items() if k != "text"} for p in passages],
-        "backend": answer.get("backend"),
-        "query": answer.get("query"),
-        "support": answer.get("support"),
-        "timings_ms": answer.get("timings_ms", {}),
-        "error": answer.get("error"),
-        "reference_ranks": ranks,
-        "claims_supported": list(cited.supported),
-        "metrics": scores,
-        "flags": flags,
-    }
-
-
-# -- summary and floors ----------------------------------------------------------------
 
 
 def targets_corpus(items: Sequence[dict[str, Any]], corpus: Path) -> bool:
@@ -275,7 +156,9 @@ def run_items(
     top_k = config.top_k or pipeline.settings.retrieval.top_k
     k_values = sorted({1, min(3, top_k), top_k})
     threshold = config.support_threshold or pipeline.settings.llm.min_claim_support
-    judge = SupportJudge(pipeline, threshold)
+    judge = SupportJudge(
+        pipeline, threshold, reader_judge(pipeline) if config.judge == "reader" else None
+    )
     documents = {d.source: pipeline.document(d.doc_id).text for d in pipeline.documents()}
     rows = []
     began = time.time()
@@ -288,7 +171,7 @@ def run_items(
         rows.append(score_item(item, answer, judge, documents, k_values))
     summary = summarize(rows, k_values)
     if config.ragas and ragas_status(pipeline.settings.llm.provider) is None:
-        from eval.ragas_bridge import ragas_scores
+        from eval.grounding.ragas_bridge import ragas_scores
 
         extra = ragas_scores(
             rows, pipeline.settings, pipeline.embedder, config.ragas_rows, config.progress
@@ -308,6 +191,7 @@ def run_items(
         "seconds": round(time.time() - began, 1),
         "finished": time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime()),
         "unjudged_passages": judge.unknown_passages,
+        "judge": config.judge,
         **info,
     }
     summary["floors"] = {"min": config.minimums, "max": config.maximums, "failures": failures}
@@ -335,6 +219,15 @@ def evaluate(
         top_k = config.top_k
         ask = ask_over_http(config.url, top_k) if config.url else ask_in_process(pipeline, top_k)
         return run_items(items, ask, pipeline, config, {})
+
+
+def reader_judge(pipeline: Pipeline) -> Judge:
+    """The packaged reader as an entailment judge, loaded apart from the answerer's model."""
+    from qa.llm.judge import EntailmentJudge
+    from qa.llm.local import load_local_model
+
+    llm = pipeline.settings.llm.model_copy(update={"model_path": None, "local_model": "reader"})
+    return EntailmentJudge(load_local_model(llm)).support
 
 
 def ragas_status(provider: str) -> str | None:

@@ -14,8 +14,8 @@ from qa.pipeline import Pipeline
 from qa.settings import Settings
 from qa.types import Document
 
-DEFAULT_BENCH_DIR = Path(__file__).resolve().parents[2] / "shared" / "bench" / "squad-v2-dev"
-OUT_DIR = Path(__file__).resolve().parent / "out"
+DEFAULT_BENCH_DIR = Path(__file__).resolve().parents[3] / "shared" / "bench" / "squad-v2-dev"
+OUT_DIR = Path(__file__).resolve().parents[1] / "out"
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from eval import metrics
+from eval.grounding import metrics
 from qa.errors import InputError
 
 KINDS = (
@@ -73,6 +73,7 @@ def summarize(rows: Sequence[dict[str, Any]], k_values: Sequence[int]) -> dict[s
             "errors": len(rows) - len(ok),
             "flagged": sum(1 for r in rows if r["flags"]),
             "answered": sum(1 for r in ok if not r["abstained"]),
+            "fallbacks": sum(1 for r in ok if r.get("fallback")),
             "abstained": sum(1 for r in ok if r["abstained"]),
             **{k: v for k, v in abstention.items() if k.endswith("ions")},
         },

@@ -4,7 +4,7 @@ Indexes whole SQuAD 2.0 dev articles (../shared/bench, when present) or else the
 corpus through the real pipeline (chunking, encoding, Chroma, catalog), then encodes the
 very same chunk texts with `SentenceTransformer.encode`, in the same run.
 
-    python -m eval.bench_indexing [--articles 6] [--json]
+    python -m eval.bench.indexing [--articles 6] [--json]
 """
 
 import argparse
@@ -13,7 +13,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from eval.timing import emit
+from eval.bench.timing import emit
 from index.ingest import SAMPLE_CORPUS, build_document, index_documents, plan_paths
 from index.load import Loaded
 from qa.pipeline import build_pipeline
@@ -21,7 +21,7 @@ from qa.settings import Settings
 from qa.types import Document
 
 SQUAD_ARTICLES = (
-    Path(__file__).resolve().parents[2] / "shared" / "bench" / "squad-v2-dev" / "articles.jsonl"
+    Path(__file__).resolve().parents[3] / "shared" / "bench" / "squad-v2-dev" / "articles.jsonl"
 )
 
 

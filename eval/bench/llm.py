@@ -1,10 +1,10 @@
 """Answer latency, tokens/s and the share of verified sentences for each answerer available here.
 
-Runs the sample corpus questions of eval.bench_latency through `extractive`, `llamacpp`
+Runs the sample corpus questions of eval.bench.latency through `extractive`, `llamacpp`
 (packaged SmolLM2 in-process) and `openai` (the same model behind llama-cpp-python's
 OpenAI-compatible server, started here on a loopback port), in one run.
 
-    python -m eval.bench_llm [--backends extractive,llamacpp,openai] [--json]
+    python -m eval.bench.llm [--backends extractive,llamacpp,openai] [--json]
 """
 
 import argparse
@@ -12,9 +12,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from eval.bench_latency import QUESTIONS
-from eval.llama_server import LlamaServer
-from eval.timing import emit, summarize_ms
+from eval.bench.latency import QUESTIONS
+from eval.bench.llama_server import LlamaServer
+from eval.bench.timing import emit, summarize_ms
 from index.ingest import SAMPLE_CORPUS, index_documents, plan_paths
 from qa.pipeline import build_pipeline
 from qa.settings import Settings
@@ -70,7 +70,7 @@ def run(backends: list[str]) -> dict:
             elif name == "llamacpp":
                 results[name] = measure({"provider": "llamacpp", **LLM}, store)
             elif name == "openai":
-                from qa.llm.llamacpp import packaged_gguf
+                from qa.llm.local import packaged_smollm2 as packaged_gguf
 
                 server = LlamaServer(packaged_gguf())
                 try:

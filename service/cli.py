@@ -15,6 +15,7 @@ from qa.errors import QAError
 from qa.pipeline import Pipeline, build_pipeline
 from qa.settings import Settings
 from qa.types import Answer
+from service.model_cli import model_app
 
 app = typer.Typer(
     help="Answer questions from your own documents, with a citation on every sentence.",
@@ -22,6 +23,8 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+
+app.add_typer(model_app, name="model")
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
 
@@ -248,11 +251,15 @@ def eval_command(
     ragas_rows: Annotated[
         int | None, typer.Option(min=1, help="Judge only the first N rows with Ragas.")
     ] = None,
+    judge: Annotated[
+        str,
+        typer.Option(help="Who judges faithfulness: score, or reader (the packaged reader)."),
+    ] = "score",
     as_json: JsonFlag = False,
 ) -> None:
     """Score grounded answering on an eval set; exit 1 when a metric misses its floor."""
-    from eval.run import EvalConfig, evaluate, ragas_status
-    from eval.summary import format_summary, parse_bounds, read_thresholds
+    from eval.grounding.run import EvalConfig, evaluate, ragas_status
+    from eval.grounding.summary import format_summary, parse_bounds, read_thresholds
 
     with failing_cleanly():
         settings = load_settings()
@@ -267,6 +274,7 @@ def eval_command(
             progress=sys.stderr.isatty(),
             ragas=ragas,
             ragas_rows=ragas_rows,
+            judge=judge,
         )
         if set_path:
             config.set_path = set_path

@@ -1,6 +1,6 @@
 """Calibrate the extractive answerer's abstention threshold on SQuAD 2.0 dev.
 
-    python -m eval.calibrate_abstention [--bench-dir ../shared/bench/squad-v2-dev] [--json]
+    python -m eval.bench.calibrate_abstention [--bench-dir ../shared/bench/squad-v2-dev] [--json]
 
 Half the articles are indexed. "Answerable" = SQuAD answerable questions about indexed articles;
 "out of corpus" = every question about an article that is not indexed (the corpus cannot answer
@@ -26,7 +26,7 @@ import numpy as np
 from tqdm import tqdm
 
 import qa.compose as compose
-from eval.squad import (
+from eval.bench.squad import (
     DEFAULT_BENCH_DIR,
     OUT_DIR,
     Question,
@@ -223,7 +223,7 @@ def calibrate(records: list[Record]) -> dict:
 def main(argv: Sequence[str] | None = None) -> int:
     """Command-line entry point."""
     parser = argparse.ArgumentParser(
-        prog="python -m eval.calibrate_abstention",
+        prog="python -m eval.bench.calibrate_abstention",
         description="Pick SIMILARITY_WEIGHT and min_support by balanced accuracy of abstention "
         "(answerable vs out-of-corpus questions) on a calibration half of SQuAD 2.0 dev "
         "articles; report them on the held-out half, with SQuAD's adversarial unanswerable "

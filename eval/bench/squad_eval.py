@@ -1,9 +1,10 @@
 """The grounding eval on a fixed sample of SQuAD 2.0 dev (needs ../shared/bench/squad-v2-dev).
 
-    python -m eval.squad_eval [--answerable 200] [--unanswerable 200] [--seed 0] [--out DIR]
+    python -m eval.bench.squad_eval [--answerable 200] [--unanswerable 200] [--seed 0] [--out DIR]
 
 Whole articles go through the project's own chunker into a private store under eval/out,
-built once and reused; answers come from the in-process pipeline and are scored by eval.run.
+built once and reused; answers come from the in-process pipeline and are scored by
+eval.grounding.run.
 """
 
 import argparse
@@ -14,8 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from eval.run import EvalConfig, ask_in_process, run_items
-from eval.squad import (
+from eval.bench.squad import (
     DEFAULT_BENCH_DIR,
     OUT_DIR,
     bench_settings,
@@ -24,18 +24,27 @@ from eval.squad import (
     load_articles,
     load_questions,
 )
-from eval.summary import format_summary, parse_bounds
+from eval.grounding.run import EvalConfig, ask_in_process, run_items
+from eval.grounding.summary import format_summary, parse_bounds
 from qa.errors import QAError
 from qa.pipeline import build_pipeline
 
 NO_ANSWER = "The documents don't say."
 
 
-def sample_items(bench_dir: Path, answerable: int, unanswerable: int, seed: int) -> list[dict]:
-    """Eval records for a seeded sample of answerable and unanswerable questions, file order."""
-    articles = {a.document.doc_id: a for a in load_articles(bench_dir)}
+def sample_items(
+    bench_dir: Path, answerable: int, unanswerable: int, seed: int, split: str = "all"
+) -> list[dict]:
+    """Eval records for a seeded sample of answerable and unanswerable questions, file order.
+
+    split "tune" keeps the even-numbered articles, "report" the odd ones (held out), "all" both.
+    """
+    ordered = load_articles(bench_dir)
+    articles = {a.document.doc_id: a for a in ordered}
+    parity = {a.document.doc_id: i % 2 for i, a in enumerate(ordered)}
     spans = gold_spans(articles.values())
-    questions = load_questions(bench_dir)
+    wanted = {"tune": {0}, "report": {1}, "all": {0, 1}}[split]
+    questions = [q for q in load_questions(bench_dir) if parity[spans[q.gold_doc_id][0]] in wanted]
     rng = random.Random(seed)
     chosen = {
         q.id
@@ -65,7 +74,7 @@ def sample_items(bench_dir: Path, answerable: int, unanswerable: int, seed: int)
 
 
 def run(args: argparse.Namespace) -> tuple[dict[str, Any], list[str]]:
-    items = sample_items(args.bench_dir, args.answerable, args.unanswerable, args.seed)
+    items = sample_items(args.bench_dir, args.answerable, args.unanswerable, args.seed, args.split)
     args.out.mkdir(parents=True, exist_ok=True)
     set_path = args.out / "squad_sample.jsonl"
     set_path.write_text("".join(json.dumps(i, ensure_ascii=False) + "\n" for i in items), "utf-8")
@@ -96,6 +105,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--answerable", type=int, default=200)
     parser.add_argument("--unanswerable", type=int, default=200)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--split",
+        choices=["all", "tune", "report"],
+        default="all",
+        help="articles: tune = even-numbered, report = odd-numbered (held out), all = both",
+    )
     parser.add_argument("--provider", help="answerer to evaluate (default: extractive)")
     parser.add_argument("--out", type=Path, default=OUT_DIR / "squad-grounding")
     parser.add_argument("--store", type=Path, default=OUT_DIR / "squad-grounding-store")

@@ -1,6 +1,6 @@
 """Warm `ask` latency on the sample corpus against its floor: one embedding + one Chroma query.
 
-python -m eval.bench_latency [--rounds 10] [--json]
+python -m eval.bench.latency [--rounds 10] [--json]
 """
 
 import argparse
@@ -8,7 +8,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from eval.timing import emit, summarize_ms
+from eval.bench.timing import emit, summarize_ms
 from index.ingest import SAMPLE_CORPUS, index_documents, plan_paths
 from qa.pipeline import build_pipeline
 from qa.settings import Settings

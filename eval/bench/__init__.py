@@ -1,0 +1,1 @@
+"""Benchmarks and tuning runs: latency, indexing, retrieval, HTTP, LLM, SQuAD."""

@@ -1,0 +1,160 @@
+"""The grounding eval on RGB en_fact news snippets (needs ../shared/bench/rgb-en-fact).
+
+    python -m eval.bench.rgb_eval [--answerable 50] [--unanswerable 50] [--provider select]
+
+Nothing here was tuned on: it is a report-only set. Each of the 1,361 web snippets is indexed as
+its own document through the project's own chunker. Questions with an even id keep their
+positive snippets and are answerable; for questions with an odd id the positive snippets are
+left out of the index, so only their on-topic distractors ("negative" snippets) remain and the
+right reply is an abstention. The counterfactual `positive_wrong` snippets are never indexed.
+Licence of the data: CC BY-NC-SA 4.0, internal evaluation only (see its README).
+"""
+
+import argparse
+import hashlib
+import json
+import random
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from eval.bench.squad import OUT_DIR, bench_settings
+from eval.grounding.run import EvalConfig, ask_in_process, run_items
+from eval.grounding.summary import format_summary, parse_bounds
+from index.ingest import chunk_document
+from index.normalize import normalize_text
+from qa.errors import QAError
+from qa.pipeline import build_pipeline
+from qa.types import Document
+
+DEFAULT_BENCH_DIR = Path(__file__).resolve().parents[3] / "shared" / "bench" / "rgb-en-fact"
+NO_ANSWER = "The documents don't say."
+
+
+def _read_jsonl(path: Path) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in path.read_text("utf-8").splitlines() if line.strip()]
+
+
+def snippet_document(row: dict[str, Any]) -> Document:
+    text = normalize_text(row["text"])
+    number = row["doc_id"].rsplit("-", 1)[-1]
+    return Document(
+        doc_id=row["doc_id"],
+        title=f"News snippet {number}",
+        source=f"{row['doc_id']}.txt",
+        text=text,
+        sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(),
+    )
+
+
+def build_corpus(bench_dir: Path) -> tuple[list[Document], list[dict[str, Any]]]:
+    """The indexed snippets and every question; odd-id questions lose their positive snippets."""
+    questions = _read_jsonl(bench_dir / "questions.jsonl")
+    answerable = {q["id"] for q in questions if q["id"] % 2 == 0}
+    documents = []
+    for row in _read_jsonl(bench_dir / "corpus.jsonl"):
+        kinds = set(row["kinds"])
+        if kinds == {"positive_wrong"}:
+            continue
+        only_positive = "positive" in kinds and "negative" not in kinds
+        if only_positive and not answerable.intersection(row["query_ids"]):
+            continue  # the positive snippet of an unanswerable question stays out
+        documents.append(snippet_document(row))
+    return documents, questions
+
+
+def eval_items(
+    questions: Sequence[dict[str, Any]],
+    documents: Sequence[Document],
+    answerable_n: int,
+    unanswerable_n: int,
+    seed: int,
+) -> list[dict[str, Any]]:
+    indexed = {d.doc_id: d for d in documents}
+    rng = random.Random(seed)
+    even = [q for q in questions if q["id"] % 2 == 0]
+    odd = [q for q in questions if q["id"] % 2 == 1]
+    chosen = {
+        q["id"]
+        for pool, n in ((even, answerable_n), (odd, unanswerable_n))
+        for q in rng.sample(pool, min(n, len(pool)))
+    }
+    items = []
+    for q in questions:
+        if q["id"] not in chosen:
+            continue
+        answerable = q["id"] % 2 == 0
+        positives = [indexed[d] for d in q["positive_doc_ids"] if d in indexed]
+        items.append(
+            {
+                "user_input": q["question"],
+                "reference": q["answers"][0] if answerable else NO_ANSWER,
+                "reference_contexts": [d.text for d in positives] if answerable else [],
+                "kind": "single_fact" if answerable else "unanswerable",
+                "history": [],
+                "key_facts": [list(q["answers"])] if answerable else [],
+                "sources": [d.source for d in positives],
+                "answers": list(q["answers"]) if answerable else [],
+                "id": q["id"],
+            }
+        )
+    return items
+
+
+def run(args: argparse.Namespace) -> tuple[dict[str, Any], list[str]]:
+    documents, questions = build_corpus(args.bench_dir)
+    items = eval_items(questions, documents, args.answerable, args.unanswerable, args.seed)
+    args.out.mkdir(parents=True, exist_ok=True)
+    set_path = args.out / "rgb_sample.jsonl"
+    set_path.write_text("".join(json.dumps(i, ensure_ascii=False) + "\n" for i in items), "utf-8")
+    llm = {"provider": args.provider} if args.provider else {}
+    settings = bench_settings(args.store, llm=llm, store={"collection": "rgb_bench"})
+    pipeline = build_pipeline(settings)
+    try:
+        if not args.quiet:
+            print(f"indexing {len(documents)} snippets into {args.store} (once)", flush=True)
+        for document in documents:
+            if not pipeline.is_current(document):
+                pipeline.add_document(document, chunk_document(pipeline, document))
+        config = EvalConfig(
+            set_path=set_path,
+            out_dir=args.out,
+            minimums=parse_bounds(args.min),
+            progress=not args.quiet,
+            title=f"RGB en_fact: {args.answerable} answerable + {args.unanswerable} "
+            f"unanswerable, seed {args.seed}",
+        )
+        info = {"snippets": len(documents), "bench_dir": str(args.bench_dir), "seed": args.seed}
+        return run_items(items, ask_in_process(pipeline, None), pipeline, config, info)
+    finally:
+        pipeline.close()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--bench-dir", type=Path, default=DEFAULT_BENCH_DIR)
+    parser.add_argument("--answerable", type=int, default=50, help="even-id questions (max 50)")
+    parser.add_argument("--unanswerable", type=int, default=50, help="odd-id questions (max 50)")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--provider", help="answerer to evaluate (default: extractive)")
+    parser.add_argument("--out", type=Path, default=OUT_DIR / "rgb-grounding")
+    parser.add_argument("--store", type=Path, default=OUT_DIR / "rgb-store")
+    parser.add_argument("--min", action="append", default=[], help="floor METRIC=VALUE")
+    parser.add_argument("--quiet", action="store_true")
+    args = parser.parse_args(argv)
+    if not (args.bench_dir / "questions.jsonl").is_file():
+        print(f"error: RGB en_fact not found under {args.bench_dir}", file=sys.stderr)
+        return 2
+    try:
+        summary, failures = run(args)
+    except QAError as exc:
+        print(f"error: {exc.message}", file=sys.stderr)
+        return 1
+    print(format_summary(summary))
+    print(f"report: {args.out / 'report.html'}")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""The grounding evaluation: eval sets, metrics, runner, summary and report."""

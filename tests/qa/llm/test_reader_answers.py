@@ -1,0 +1,61 @@
+"""The packaged reader for real: the entailment judge and select-then-quote on the sample corpus."""
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from qa.pipeline import Pipeline
+from qa.settings import LLMSettings
+from tests.qa.llm.conftest import indexed_pipeline
+
+pytestmark = pytest.mark.llm
+READER = {"timeout_s": 300.0, "threads": 2, "batch_threads": 2}
+EVIDENCE = [
+    "Japan condemned the pact signed in Vienna on 3 March.",
+    "In March, Russia vetoed the extension of a UN panel that monitored sanctions.",
+]
+
+
+@pytest.fixture(scope="module")
+def judge():
+    pytest.importorskip("llama_cpp")
+    from qa.llm.judge import EntailmentJudge
+    from qa.llm.local import load_local_model
+
+    return EntailmentJudge(load_local_model(LLMSettings(**READER)))
+
+
+def test_contradicted_and_negated_claims_are_unsupported(judge):
+    claims = [
+        "Japan welcomed the pact.",  # contradicted
+        "Russia did not veto the extension of the UN panel.",  # negated
+        "China praised the pact.",  # not in the evidence
+        "Japan condemned the pact.",  # stated
+        "Russia vetoed the extension of a UN panel in March.",  # stated
+    ]
+    p = judge.support(claims, EVIDENCE)
+    assert max(p[:3]) < 0.5 <= min(p[3:]), p
+
+
+@pytest.fixture(scope="module")
+def select_pipeline(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pipeline]:
+    pytest.importorskip("llama_cpp")
+    store: Path = tmp_path_factory.mktemp("select") / "store"
+    p = indexed_pipeline(store, {"provider": "select", **READER})
+    yield p
+    p.close()
+
+
+def test_select_quotes_the_documents_exactly(select_pipeline: Pipeline):
+    answer = select_pipeline.ask("What did Russia veto in March?")
+    assert not answer.abstained and answer.backend == "select"
+    assert "UN panel" in answer.text
+    for c in answer.citations:
+        assert select_pipeline.document(c.doc_id).text[c.start : c.end] == c.quote
+        assert f"{c.quote} [{c.marker}]" in answer.text
+
+
+def test_select_abstains_when_the_documents_cannot_answer(select_pipeline: Pipeline):
+    answer = select_pipeline.ask("What is the boiling point of liquid nitrogen in kelvin?")
+    assert answer.abstained and not answer.citations
