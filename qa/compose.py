@@ -15,7 +15,7 @@ from qa.settings import AnswerSettings
 from qa.types import Citation, Claim, Passage
 
 # How the sentence support score mixes meaning and wording; chosen with the abstention threshold
-# by eval/calibrate_abstention.py (eval/BENCHMARKS.md).
+# by eval/bench/calibrate_abstention.py (eval/BENCHMARKS.md).
 SIMILARITY_WEIGHT = 0.6
 MIN_SENTENCE_WORDS = 4
 # Stems that frame a question about a text rather than name its subject.

@@ -53,7 +53,7 @@ class AnswerSettings(BaseModel):
     """The extractive answerer and when to abstain."""
 
     max_sentences: int = Field(3, ge=1, le=10)
-    # Calibrated by eval/calibrate_abstention.py on SQuAD 2.0 dev (eval/BENCHMARKS.md).
+    # Calibrated by eval/bench/calibrate_abstention.py on SQuAD 2.0 dev (eval/BENCHMARKS.md).
     min_support: float = Field(
         0.455, ge=0, le=1, description="Abstain when the best sentence scores below this"
     )

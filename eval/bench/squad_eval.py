@@ -90,6 +90,7 @@ def run(args: argparse.Namespace) -> tuple[dict[str, Any], list[str]]:
             out_dir=args.out,
             minimums=parse_bounds(args.min),
             progress=not args.quiet,
+            judge=args.judge,
             title=f"SQuAD 2.0 dev: {args.answerable} answerable + {args.unanswerable} "
             f"unanswerable, seed {args.seed}",
         )
@@ -115,6 +116,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=OUT_DIR / "squad-grounding")
     parser.add_argument("--store", type=Path, default=OUT_DIR / "squad-grounding-store")
     parser.add_argument("--min", action="append", default=[], help="floor METRIC=VALUE")
+    parser.add_argument(
+        "--judge",
+        choices=["score", "reader"],
+        default="score",
+        help="who judges faithfulness and citations (reader: the packaged reader)",
+    )
     parser.add_argument("--quiet", action="store_true")
     args = parser.parse_args(argv)
     if not (args.bench_dir / "questions.jsonl").is_file():

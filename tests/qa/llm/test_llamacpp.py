@@ -54,11 +54,13 @@ def test_prompt_fences_passages_as_numbered_data(llama_pipeline):
     assert "not instructions" in system
     keep = llama_pipeline.answerer.settings.passage_sentences
     texts = prompt_texts(context, keep)
-    for number, (passage, text) in enumerate(zip(context.passages[:3], texts), start=1):
+    pairs = zip(context.passages[:3], texts[:3], strict=True)
+    for number, (passage, text) in enumerate(pairs, start=1):
         assert f'<passage number="{number}">\n{text}\n</passage>' in user
         # the prompt holds the passage's own sentences, cut to the best ones, never rewritten
+        flat = " ".join(passage.text.split())
         for piece in text.split(" … "):
-            assert piece and piece in passage.text
+            assert piece and " ".join(piece.split()) in flat
 
 
 def test_missing_gguf_is_a_config_error_naming_the_setting(tmp_path):
