@@ -90,5 +90,5 @@ def test_serve_starts_on_a_public_address_with_a_key_or_when_told_it_is_open(tmp
         wait_for_http(f"http://127.0.0.1:{port}/healthz", timeout=180)
     finally:
         server.send_signal(signal.SIGINT)
-        out, err = server.communicate(timeout=60)
+        _, err = server.communicate(timeout=60)
     assert server.returncode == 0, err
