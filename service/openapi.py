@@ -34,12 +34,31 @@ def _state_question_limit(schema: dict[str, Any], max_chars: int) -> None:
 
 
 def _describe_stream_events(schema: dict[str, Any]) -> None:
-    """Name each event's data schema under `x-events` (OpenAPI 3.1 has no field for it)."""
+    """Describe one event of /ask/stream: its name, and its data as JSON of a known shape.
+
+    Before OpenAPI 3.2 (itemSchema), the schema of a text/event-stream response is read as
+    the schema of each event, an object of `event` and `data` strings, as FastAPI's own
+    Server-Sent Events and schemathesis read it.
+    """
     models = [(model, "serialization") for model in STREAM_EVENTS.values()]
     refs, definitions = models_json_schema(models, ref_template=_REF)
     components = schema["components"]["schemas"]
     for name, definition in definitions.get("$defs", {}).items():
         components.setdefault(name, definition)
-    events = {event: refs[(model, "serialization")] for event, model in STREAM_EVENTS.items()}
+    events = []
+    for name, model in STREAM_EVENTS.items():
+        data = {
+            "type": "string",
+            "contentMediaType": "application/json",
+            "contentSchema": refs[(model, "serialization")],
+        }
+        events.append(
+            {
+                "type": "object",
+                "title": f"{name} event",
+                "properties": {"event": {"const": name}, "data": data},
+                "required": ["event", "data"],
+            }
+        )
     stream = schema["paths"]["/ask/stream"]["post"]["responses"]["200"]["content"]
-    stream["text/event-stream"]["x-events"] = events
+    stream["text/event-stream"]["schema"] = {"oneOf": events}

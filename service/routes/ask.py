@@ -41,7 +41,7 @@ _STREAM_DOC = """Server-Sent Events, each an `event: <name>` and a `data: <JSON>
 
 A failure after the stream has begun ends it with an `error` event,
 `{"error": {"code", "message"}}`; bad input is refused before it begins, with a JSON error.
-The schema of each event's data is under `x-events` of the `text/event-stream` response.
+The response schema describes one event: its name, and its data's JSON (`contentSchema`).
 """
 
 SSE_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
@@ -82,9 +82,8 @@ def _check(pipeline: Pipeline, state: ServiceState, body: AskRequest) -> None:
     responses={
         200: {
             "description": "The answer as Server-Sent Events",
-            # The event schemas are added by service.openapi (`x-events`): OpenAPI 3.1 has
-            # no field for the items of a stream.
-            "content": {"text/event-stream": {"schema": {"type": "string"}}},
+            # The schema of one event is written in by service.openapi, from STREAM_EVENTS.
+            "content": {"text/event-stream": {"schema": {"type": "object"}}},
         },
         **error_responses(400, 404, 413, 422, 503),
     },

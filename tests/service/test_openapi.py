@@ -51,22 +51,28 @@ def test_the_schema_follows_the_configured_question_limit(tmp_path):
     assert question["maxLength"] == 300
 
 
-def test_the_stream_is_declared_as_server_sent_events_that_it_sends(client, schema):
+def test_the_stream_is_declared_as_the_server_sent_events_it_sends(client, schema):
     response_200 = schema["paths"]["/ask/stream"]["post"]["responses"]["200"]
     assert list(response_200["content"]) == ["text/event-stream"]
-    events = response_200["content"]["text/event-stream"]["x-events"]
-    assert list(events) == ["passages", "delta", "citations", "done", "error"]
+    event_schema = response_200["content"]["text/event-stream"]["schema"]
+    data_schemas = {
+        branch["properties"]["event"]["const"]: branch["properties"]["data"]["contentSchema"]
+        for branch in event_schema["oneOf"]
+    }
+    assert list(data_schemas) == ["passages", "delta", "citations", "done", "error"]
     response = client.post("/ask/stream", json={"question": "What did Russia veto in March?"})
     assert response.headers["content-type"].startswith("text/event-stream")
     sent = read_events(response)
     names = [name for name, _ in sent]
     assert names[0] == "passages" and names[-2:] == ["citations", "done"]
     for name, data in sent:
-        validator_for(schema, events[name]).validate(json.loads(data))
+        validator_for(schema, event_schema).validate({"event": name, "data": data})
+        validator_for(schema, data_schemas[name]).validate(json.loads(data))
+    assert not validator_for(schema, event_schema).is_valid({"event": "surprise", "data": "{}"})
     # The declared shapes are exact: the done event carries no citations or passages.
     done = json.loads(sent[-1][1])
     assert "citations" not in done and "passages" not in done
-    error = validator_for(schema, events["error"])
+    error = validator_for(schema, data_schemas["error"])
     assert error.is_valid({"error": {"code": "store_unavailable", "message": "down"}})
     assert not error.is_valid({"detail": "down"})
 
