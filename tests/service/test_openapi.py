@@ -103,8 +103,8 @@ class _Assets(HTMLParser):
             self.urls.append(value)
 
 
-@pytest.mark.parametrize("page", ["/docs", "/redoc"])
-def test_docs_load_only_local_files(client, page):
+def test_docs_load_only_local_files(client):
+    page = "/docs"
     response = client.get(page)
     assert response.status_code == 200
     parser = _Assets()
@@ -116,3 +116,40 @@ def test_docs_load_only_local_files(client, page):
         assert client.get(absolute).status_code == 200, url
     # Nothing else is fetched from elsewhere by the page's own script (fonts, CDN bundles).
     assert not re.search(r"https?://(?!127\.0\.0\.1|localhost)", response.text)
+    assert client.get("/redoc").status_code == 404  # ReDoc fetches its logo from a CDN
+
+
+@pytest.mark.browser
+def test_the_docs_render_in_a_browser_cut_off_from_the_internet(live_url):
+    from playwright.sync_api import sync_playwright
+
+    from tests.service.test_browser import CHROMIUM, CHROMIUM_ARGS, TIMEOUT_MS
+
+    local = urlsplit(live_url).netloc
+    outside: list[str] = []
+
+    def only_local(route) -> None:
+        if urlsplit(route.request.url).netloc == local or route.request.url.startswith("data:"):
+            route.continue_()
+        else:
+            outside.append(route.request.url)
+            route.abort()
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            context = browser.new_context()
+            context.route("**/*", only_local)
+            page = context.new_page()
+            page.set_default_timeout(TIMEOUT_MS)
+            errors: list[str] = []
+            page.on("pageerror", lambda exc: errors.append(str(exc)))
+            page.goto(live_url + "/docs")
+            operations = page.locator(".opblock-summary-path")
+            operations.first.wait_for()
+            shown = operations.all_inner_texts()
+        finally:
+            browser.close()
+    assert "/ask/stream" in shown and "/documents/{doc_id}" in shown, shown
+    assert not outside, f"the page tried to reach the internet: {outside}"
+    assert not errors, errors
