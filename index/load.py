@@ -1,5 +1,6 @@
 """Files -> (title, author, text): loaders for .txt, .md, .html and .pdf, with clear refusals."""
 
+import codecs
 import io
 import json
 import logging
@@ -60,7 +61,23 @@ def read_sidecar(path: Path) -> dict[str, str]:
     return {k: str(data[k]) for k in ("title", "author") if data.get(k)}
 
 
+def _wide_encoding(head: bytes) -> str | None:
+    """ "UTF-16" or "UTF-32" when the bytes look like text in one of them, else None."""
+    if head.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):
+        return "UTF-32"
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "UTF-16"
+    # Without a mark: mostly-ASCII UTF-16 has a zero in every other byte, and only there.
+    pairs = head[: len(head) // 2 * 2]
+    for zeros, others in ((pairs[1::2], pairs[0::2]), (pairs[0::2], pairs[1::2])):
+        if len(zeros) >= 8 and zeros.count(0) >= 0.9 * len(zeros) and 0 not in others:
+            return "UTF-16"
+    return None
+
+
 def _decode(name: str, data: bytes) -> str:
+    if wide := _wide_encoding(data[:8192]):
+        raise UnreadableDocument(f"{name}: {wide} text, not UTF-8; convert it to UTF-8 first")
     if b"\x00" in data[:8192]:
         raise UnreadableDocument(f"{name}: looks like a binary file, not text")
     try:

@@ -136,6 +136,11 @@ class ServiceSettings(BaseModel):
     max_upload_mb: float = Field(20.0, gt=0, description="Largest upload request, all files")
     max_upload_files: int = Field(10, ge=1, le=1000, description="Most files in one upload")
     max_request_kb: int = Field(1024, ge=1, description="Largest request body other than uploads")
+    open: bool = Field(
+        False,
+        description="Allow `qa serve` on a non-loopback address without an API key "
+        "(anyone who reaches it can add and delete documents)",
+    )
 
     @field_validator("api_key", mode="before")
     @classmethod

@@ -7,10 +7,13 @@ from fastapi import FastAPI
 from fastapi.concurrency import run_in_threadpool
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
+from fastapi_offline import FastAPIOffline
 
 from qa.settings import Settings
 from service.errors import install_error_handlers
 from service.limits import BodyLimit
+from service.methods import handle_method_not_allowed
+from service.openapi import install_openapi
 from service.routes import ask, documents, health, openai_compat, web
 from service.state import ServiceState
 
@@ -34,7 +37,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         finally:
             state.close()
 
-    app = FastAPI(
+    # /docs loads Swagger UI from the fastapi-offline package, not a CDN. No /redoc: ReDoc
+    # still fetches its logo from a CDN, telling a third party that someone read the docs.
+    app = FastAPIOffline(
+        redoc_url=None,
         title="groundedqa",
         version="0.1.0",
         description=_DESCRIPTION,
@@ -42,6 +48,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.service = state
     install_error_handlers(app)
+    app.add_exception_handler(405, handle_method_not_allowed)
+    install_openapi(app, settings)
     for module in (ask, documents, health, openai_compat, web):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=web.WEB_DIR), name="static")

@@ -15,6 +15,7 @@ from qa.errors import QAError
 from qa.pipeline import Pipeline, build_pipeline
 from qa.settings import Settings
 from qa.types import Answer
+from service.guard import check_exposure
 from service.model_cli import model_app
 
 app = typer.Typer(
@@ -194,19 +195,16 @@ def serve_command(
 
     with failing_cleanly():
         settings = load_settings()
+        host = host or settings.service.host
+        port = port or settings.service.port
+        check_exposure(host, settings.service)
         app = create_app(settings)
     typer.echo(
-        f"groundedqa: web chat and API at http://{host or settings.service.host}:"
-        f"{port or settings.service.port}/ (API docs at /docs); Ctrl-C stops",
+        f"groundedqa: web chat and API at http://{host}:{port}/ (API docs at /docs); Ctrl-C stops",
         err=True,
     )
     with failing_cleanly():
-        uvicorn.run(
-            app,
-            host=host or settings.service.host,
-            port=port or settings.service.port,
-            log_level="info",
-        )
+        uvicorn.run(app, host=host, port=port, log_level="info")
 
 
 @app.command("config")

@@ -1,9 +1,11 @@
 """HTTP request and response models, kept apart from the core's types."""
 
+import re
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
+from qa.errors import InvalidQuestion
 from qa.types import Answer, Citation, Claim, Document, Passage, Turn
 
 
@@ -18,6 +20,39 @@ def _encodable(text: str) -> str:
 
 Text = Annotated[str, AfterValidator(_encodable)]
 
+# Every route that takes a conversation holds its turns to the same sizes.
+MAX_TURN_CHARS = 20_000
+MAX_HISTORY_TURNS = 50
+TurnText = Annotated[Text, Field(max_length=MAX_TURN_CHARS)]
+
+# A question must have something besides white space; Python's `\S`, which is also how the
+# schema's `pattern` is read by Python tools. Its maxLength is the configured
+# QA_ANSWER__MAX_QUESTION_CHARS, written into the OpenAPI schema by service.openapi.
+QUESTION_PATTERN = r"\S"
+Question = Annotated[
+    Text,
+    Field(
+        description="The question: some text besides white space, at most "
+        "QA_ANSWER__MAX_QUESTION_CHARS characters as sent; otherwise 400 invalid_question",
+        json_schema_extra={"minLength": 1, "pattern": QUESTION_PATTERN},
+    ),
+]
+
+
+def check_question(question: str, max_chars: int) -> None:
+    """Refuse a question the schema's minLength, pattern or maxLength rules out (400).
+
+    Done here rather than by the model so that every route answers these alike, with the
+    core's InvalidQuestion, and so the limit can come from the settings.
+    """
+    if not re.search(QUESTION_PATTERN, question):
+        raise InvalidQuestion("the question is empty")
+    if len(question) > max_chars:
+        raise InvalidQuestion(
+            f"the question is {len(question)} characters long; the limit is {max_chars}"
+        )
+
+
 # The ids index.split.document_id makes: a lowercase slug, a dash and six hex digits.
 DOC_ID_PATTERN = r"^[a-z0-9](?:[a-z0-9-]{0,78}[a-z0-9])?$"
 DocId = Annotated[str, StringConstraints(pattern=DOC_ID_PATTERN, max_length=80)]
@@ -29,7 +64,7 @@ class TurnIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     role: Literal["user", "assistant"]
-    content: Text = Field(max_length=20_000)
+    content: TurnText
 
     def to_turn(self) -> Turn:
         return Turn(role=self.role, content=self.content)
@@ -58,8 +93,8 @@ class AskRequest(BaseModel):
         },
     )
 
-    question: Text = Field(description="The question; empty or over-long questions are refused")
-    history: list[TurnIn] = Field(default_factory=list, max_length=50)
+    question: Question
+    history: list[TurnIn] = Field(default_factory=list, max_length=MAX_HISTORY_TURNS)
     top_k: int | None = Field(None, ge=1, le=50, description="Passages to use")
     doc_ids: list[DocId] | None = Field(
         None, max_length=100, description="Only search these documents"
@@ -116,14 +151,12 @@ class ClaimOut(BaseModel):
         return cls(text=c.text, markers=list(c.markers), supported=c.supported, support=c.support)
 
 
-class AskResponse(BaseModel):
-    """A cited answer, or an abstention that still lists the closest passages."""
+class AnswerDone(BaseModel):
+    """The answer without its citations and passages: the `done` event of /ask/stream."""
 
     question: str
     text: str = Field(description="Sentences, each ending in a [n] citation marker")
     abstained: bool
-    citations: list[CitationOut]
-    passages: list[PassageOut]
     backend: str
     query: str = Field(description="The standalone query retrieval used")
     support: float
@@ -132,6 +165,13 @@ class AskResponse(BaseModel):
         default_factory=list, description="Per-sentence verification of a written answer"
     )
     fallback: str | None = Field(None, description="Why another answerer stepped in, if one did")
+
+
+class AskResponse(AnswerDone):
+    """A cited answer, or an abstention that still lists the closest passages."""
+
+    citations: list[CitationOut]
+    passages: list[PassageOut]
 
     @classmethod
     def of(cls, a: Answer) -> "AskResponse":
@@ -148,6 +188,24 @@ class AskResponse(BaseModel):
             claims=[ClaimOut.of(c) for c in a.claims],
             fallback=a.fallback,
         )
+
+
+class PassagesEvent(BaseModel):
+    """The `passages` event of /ask/stream: what retrieval found, before any answer text."""
+
+    passages: list[PassageOut]
+
+
+class DeltaEvent(BaseModel):
+    """A `delta` event of /ask/stream: the next piece of the answer text as it is written."""
+
+    text: str
+
+
+class CitationsEvent(BaseModel):
+    """The `citations` event of /ask/stream, sent once the answer is verified."""
+
+    citations: list[CitationOut]
 
 
 class DocumentSummary(BaseModel):
@@ -221,3 +279,13 @@ class ErrorResponse(BaseModel):
 def error_responses(*statuses: int) -> dict[int | str, dict]:
     """OpenAPI entries for the error statuses a route can answer with."""
     return {status: {"model": ErrorResponse} for status in statuses}
+
+
+# The events of POST /ask/stream, in the order they come; each event's data is this JSON.
+STREAM_EVENTS: dict[str, type[BaseModel]] = {
+    "passages": PassagesEvent,
+    "delta": DeltaEvent,
+    "citations": CitationsEvent,
+    "done": AnswerDone,
+    "error": ErrorResponse,
+}

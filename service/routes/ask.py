@@ -15,13 +15,22 @@ from qa.errors import QAError
 from qa.pipeline import Pipeline, StreamEvent
 from qa.types import Answer
 from service.deps import PipelineDep, StateDep
-from service.schemas import AskRequest, AskResponse, PassageOut, error_responses
+from service.schemas import (
+    AskRequest,
+    AskResponse,
+    CitationsEvent,
+    DeltaEvent,
+    PassageOut,
+    PassagesEvent,
+    check_question,
+    error_responses,
+)
 from service.state import ServiceState
 
 log = logging.getLogger("service")
 router = APIRouter(tags=["ask"])
 
-_STREAM_DOC = """Server-Sent Events, in this order:
+_STREAM_DOC = """Server-Sent Events, each an `event: <name>` and a `data: <JSON>` line, in order:
 
 - `passages`: `{"passages": [...]}`, the passages retrieved
 - `delta` (one or more): `{"text"}`, the answer text as it is written
@@ -32,7 +41,10 @@ _STREAM_DOC = """Server-Sent Events, in this order:
 
 A failure after the stream has begun ends it with an `error` event,
 `{"error": {"code", "message"}}`; bad input is refused before it begins, with a JSON error.
+The response schema describes one event: its name, and its data's JSON (`contentSchema`).
 """
+
+SSE_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
 
 
 def _ask(pipeline: Pipeline, state: ServiceState, body: AskRequest) -> Answer:
@@ -53,12 +65,13 @@ def _ask(pipeline: Pipeline, state: ServiceState, body: AskRequest) -> Answer:
 )
 def ask(body: AskRequest, pipeline: PipelineDep, state: StateDep) -> AskResponse:
     """The whole answer object: text with [n] markers, citations, passages, timings."""
+    check_question(body.question, state.settings.answer.max_question_chars)
     return AskResponse.of(_ask(pipeline, state, body))
 
 
-def _check(pipeline: Pipeline, body: AskRequest) -> None:
+def _check(pipeline: Pipeline, state: ServiceState, body: AskRequest) -> None:
     """Refuse bad input while an HTTP status can still say so."""
-    pipeline.check_question(body.question)
+    check_question(body.question, state.settings.answer.max_question_chars)
     for doc_id in body.doc_ids or ():
         pipeline.document(doc_id)
 
@@ -69,7 +82,8 @@ def _check(pipeline: Pipeline, body: AskRequest) -> None:
     responses={
         200: {
             "description": "The answer as Server-Sent Events",
-            "content": {"text/event-stream": {"schema": {"type": "string"}}},
+            # The schema of one event is written in by service.openapi, from STREAM_EVENTS.
+            "content": {"text/event-stream": {"schema": {"type": "object"}}},
         },
         **error_responses(400, 404, 413, 422, 503),
     },
@@ -77,11 +91,9 @@ def _check(pipeline: Pipeline, body: AskRequest) -> None:
     description=_STREAM_DOC,
 )
 async def ask_stream(body: AskRequest, pipeline: PipelineDep, state: StateDep) -> StreamingResponse:
-    await run_in_threadpool(_check, pipeline, body)
+    await run_in_threadpool(_check, pipeline, state, body)
     return StreamingResponse(
-        _events(pipeline, state, body),
-        media_type="text/event-stream",
-        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+        _events(pipeline, state, body), media_type="text/event-stream", headers=SSE_HEADERS
     )
 
 
@@ -107,12 +119,13 @@ async def _events(pipeline: Pipeline, state: ServiceState, body: AskRequest) -> 
                 return
             kind, value = item
             if kind == "passages":
-                yield sse("passages", {"passages": [PassageOut.of(p).model_dump() for p in value]})
+                passages = PassagesEvent(passages=[PassageOut.of(p) for p in value])
+                yield sse("passages", passages.model_dump())
             elif kind == "delta":
-                yield sse("delta", {"text": value})
+                yield sse("delta", DeltaEvent(text=value).model_dump())
             elif kind == "answer":
                 answer = AskResponse.of(value)
-                yield sse("citations", {"citations": answer.model_dump()["citations"]})
+                yield sse("citations", CitationsEvent(citations=answer.citations).model_dump())
                 yield sse("done", answer.model_dump(exclude={"citations", "passages"}))
     except QAError as exc:
         yield sse("error", {"error": {"code": exc.code, "message": exc.message}})

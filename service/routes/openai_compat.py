@@ -9,37 +9,57 @@ import json
 import time
 import uuid
 from collections.abc import Iterator
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter
 from fastapi.concurrency import iterate_in_threadpool, run_in_threadpool
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import StreamingResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from qa.errors import InvalidQuestion
 from qa.pipeline import Pipeline
 from qa.types import Answer, Turn
 from service.deps import PipelineDep, StateDep
-from service.routes.ask import split_pieces
-from service.schemas import CitationOut, error_responses
+from service.routes.ask import SSE_HEADERS, split_pieces
+from service.schemas import (
+    MAX_HISTORY_TURNS,
+    CitationOut,
+    Text,
+    TurnText,
+    check_question,
+    error_responses,
+)
 from service.state import ServiceState
 
 router = APIRouter(prefix="/v1", tags=["openai-compatible"])
 MODEL_ID = "groundedqa"
+MAX_TURN_PARTS = 100
+
+
+class ContentPart(BaseModel):
+    """One part of a message; text parts are read, others (images, audio) are ignored."""
+
+    model_config = ConfigDict(extra="allow")
+
+    type: Annotated[Text, Field(max_length=100)]
+    text: TurnText | None = None
 
 
 class ChatMessage(BaseModel):
+    """A message, held to the same Unicode and size rules as the turns of POST /ask."""
+
     role: Literal["system", "user", "assistant", "developer", "tool"]
-    content: str | list[dict[str, Any]] | None = None
+    content: TurnText | Annotated[list[ContentPart], Field(max_length=MAX_TURN_PARTS)] | None = None
 
     def text(self) -> str:
         if isinstance(self.content, list):  # content parts: keep the text ones
-            return " ".join(str(p.get("text", "")) for p in self.content if p.get("type") == "text")
+            return " ".join(p.text or "" for p in self.content if p.type == "text")
         return self.content or ""
 
 
 class ChatRequest(BaseModel):
-    model: str = MODEL_ID
+    model: Annotated[Text, Field(max_length=200)] = MODEL_ID
     messages: list[ChatMessage] = Field(min_length=1, max_length=200)
     stream: bool = False
     # Accepted for compatibility; the answer is grounded, not sampled, so they change nothing.
@@ -47,16 +67,21 @@ class ChatRequest(BaseModel):
     max_tokens: int | None = None
 
 
-def _question_and_history(body: ChatRequest) -> tuple[str, list[Turn]]:
+def _question_and_history(body: ChatRequest, max_chars: int) -> tuple[str, list[Turn]]:
+    """The last user message and the turns before it, checked as POST /ask checks them."""
     turns = [m for m in body.messages if m.role in ("user", "assistant")]
     if not turns or turns[-1].role != "user":
         raise InvalidQuestion("the last message must be the user's question")
-    history = [Turn(m.role, m.text()) for m in turns[:-1]]
-    return turns[-1].text(), history
+    if len(turns) - 1 > MAX_HISTORY_TURNS:
+        problem = f"at most {MAX_HISTORY_TURNS} user and assistant messages before the question"
+        raise RequestValidationError([{"loc": ("body", "messages"), "msg": problem}])
+    question = turns[-1].text()
+    check_question(question, max_chars)
+    return question, [Turn(m.role, m.text()) for m in turns[:-1]]
 
 
 def _answer(pipeline: Pipeline, state: ServiceState, body: ChatRequest) -> Answer:
-    question, history = _question_and_history(body)
+    question, history = _question_and_history(body, state.settings.answer.max_question_chars)
     with state.lock.reading():
         return pipeline.ask(question, history=history)
 
@@ -90,6 +115,9 @@ def list_models() -> dict[str, Any]:
     "/chat/completions",
     responses=error_responses(400, 404, 413, 422, 503),
     summary="OpenAI-compatible chat completion over the documents",
+    description="The last user message is the question, held to the rules of POST /ask: some "
+    "text besides white space and at most QA_ANSWER__MAX_QUESTION_CHARS characters (else 400 "
+    f"invalid_question), after at most {MAX_HISTORY_TURNS} user and assistant messages.",
 )
 async def chat_completions(body: ChatRequest, pipeline: PipelineDep, state: StateDep) -> Any:
     answer = await run_in_threadpool(_answer, pipeline, state, body)
@@ -98,9 +126,7 @@ async def chat_completions(body: ChatRequest, pipeline: PipelineDep, state: Stat
     if body.stream:
         chunks = _chunks(answer, completion_id, created, body.model)
         return StreamingResponse(
-            iterate_in_threadpool(chunks),
-            media_type="text/event-stream",
-            headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+            iterate_in_threadpool(chunks), media_type="text/event-stream", headers=SSE_HEADERS
         )
     content = render_content(answer)
     return {
