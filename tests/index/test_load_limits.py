@@ -51,7 +51,7 @@ def test_an_html_page_past_the_time_budget_is_refused():
     ids=["open-brackets", "unclosed-links", "unclosed-images"],
 )
 def test_markdown_with_unclosed_brackets_loads_whole(markdown):
-    loaded = load_bytes("brackets.md", markdown.encode(), IndexSettings(parse_seconds=10))
+    loaded = load_bytes("brackets.md", markdown.encode())
     assert len(loaded.text) == len(markdown)
 
 
@@ -75,6 +75,12 @@ def test_a_pdf_with_too_many_pages_is_refused_before_reading_them():
     with pytest.raises(UnreadableDocument, match="3 pages is over the 2 page limit"):
         load_bytes("three.pdf", three, IndexSettings(max_pdf_pages=2))
     assert load_bytes("three.pdf", three, IndexSettings(max_pdf_pages=3)).text.count("gulls") == 3
+
+
+def test_a_pdf_past_the_time_budget_is_refused_part_way():
+    with pytest.raises(UnreadableDocument) as exc:
+        load_bytes("slow.pdf", pages_pdf(1_000, TEXT_PAGE), IndexSettings(parse_seconds=0.05))
+    assert_clear(exc, "slow.pdf", "QA_INDEX__PARSE_SECONDS")
 
 
 def test_a_pdf_whose_text_is_over_the_character_limit_is_refused():
