@@ -5,11 +5,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from index.budget import shown_name
 from index.load import META_SUFFIX, SUPPORTED, Loaded, check_type, load_bytes, read_sidecar
 from index.normalize import normalize_text
 from index.split import document_id, split_document
 from qa.errors import InputError, QAError, UnreadableDocument
 from qa.pipeline import IndexResult, Pipeline
+from qa.settings import IndexSettings
 from qa.types import Chunk, Document
 
 SAMPLE_CORPUS = Path(__file__).resolve().parent / "corpus"
@@ -58,7 +60,7 @@ def build_document(source: str, loaded: Loaded, meta: dict[str, str] | None = No
     """A normalised Document for a loaded file; refuses one with no text left."""
     text = normalize_text(loaded.text)
     if not text:
-        raise UnreadableDocument(f"{source}: no text left after extraction")
+        raise UnreadableDocument(f"{shown_name(source)}: no text left after extraction")
     meta = meta or {}
     title = meta.get("title") or normalize_text(loaded.title) or _title_from(source)
     return Document(
@@ -71,8 +73,14 @@ def build_document(source: str, loaded: Loaded, meta: dict[str, str] | None = No
     )
 
 
-def plan_paths(paths: Sequence[Path], max_bytes: int, keep_going: bool = False) -> Plan:
-    """Read and check every file first, so a bad one stops the run before any write."""
+def plan_paths(
+    paths: Sequence[Path],
+    max_bytes: int,
+    keep_going: bool = False,
+    limits: IndexSettings | None = None,
+) -> Plan:
+    """Read and check every file first, so a bad one stops the run before any write;
+    each file is read within the time and size budget of `limits`."""
     files, skipped = find_files(paths)
     plan = Plan(skipped=skipped)
     for file, source in files:
@@ -80,10 +88,10 @@ def plan_paths(paths: Sequence[Path], max_bytes: int, keep_going: bool = False) 
             size = file.stat().st_size
             if size > max_bytes:
                 raise UnreadableDocument(
-                    f"{file}: {size / 1e6:.1f} MB is over the {max_bytes / 1e6:.1f} MB limit "
-                    "(QA_INDEX__MAX_FILE_MB)"
+                    f"{shown_name(str(file))}: {size / 1e6:.1f} MB is over the "
+                    f"{max_bytes / 1e6:.1f} MB limit (QA_INDEX__MAX_FILE_MB)"
                 )
-            loaded = load_bytes(str(file), file.read_bytes())
+            loaded = load_bytes(str(file), file.read_bytes(), limits)
             plan.documents.append(build_document(source, loaded, read_sidecar(file)))
         except QAError as exc:
             if not keep_going:

@@ -8,7 +8,10 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from index.budget import Budget, shown_name
+from index.html import parse_html
 from qa.errors import UnreadableDocument, UnsupportedFileType
+from qa.settings import IndexSettings
 
 SUPPORTED = (".txt", ".md", ".markdown", ".html", ".htm", ".pdf")
 META_SUFFIX = ".meta.json"
@@ -27,26 +30,35 @@ def check_type(name: str) -> str:
     """The lower-case suffix of `name`, or UnsupportedFileType."""
     suffix = Path(name).suffix.lower()
     if suffix not in SUPPORTED:
-        shown = suffix or "files without an extension"
+        shown = shown_name(suffix) or "files without an extension"
         raise UnsupportedFileType(
-            f"{name}: {shown} is not a supported type (supported: {', '.join(SUPPORTED)})"
+            f"{shown_name(name)}: {shown} is not a supported type "
+            f"(supported: {', '.join(SUPPORTED)})"
         )
     return suffix
 
 
-def load_bytes(name: str, data: bytes) -> Loaded:
-    """Extract the text of a file called `name` from its bytes."""
+def load_bytes(name: str, data: bytes, limits: IndexSettings | None = None) -> Loaded:
+    """Extract the text of a file called `name` from its bytes, within the time and size
+    budget of `limits` (UnreadableDocument when it is spent)."""
     suffix = check_type(name)
+    budget = Budget(name, limits or IndexSettings())
+    name = budget.name
     if not data.strip():
         raise UnreadableDocument(f"{name}: the file is empty")
     if suffix == ".pdf":
-        return _load_pdf(name, data)
-    text = _decode(name, data)
-    if suffix in (".html", ".htm"):
-        return _load_html(text)
-    if suffix in (".md", ".markdown"):
-        return _load_markdown(text)
-    return Loaded(text)
+        loaded = _load_pdf(name, data, budget)
+    else:
+        text = _decode(name, data)
+        budget.check_chars(len(text))
+        if suffix in (".html", ".htm"):
+            loaded = _load_html(text, budget)
+        elif suffix in (".md", ".markdown"):
+            loaded = _load_markdown(text, budget)
+        else:
+            loaded = Loaded(text)
+    budget.check()
+    return loaded
 
 
 def read_sidecar(path: Path) -> dict[str, str]:
@@ -57,7 +69,7 @@ def read_sidecar(path: Path) -> dict[str, str]:
     try:
         data = json.loads(meta.read_text(encoding="utf-8"))
     except (ValueError, UnicodeDecodeError) as exc:
-        raise UnreadableDocument(f"{meta}: not valid JSON ({exc})") from exc
+        raise UnreadableDocument(f"{shown_name(str(meta))}: not valid JSON ({exc})") from exc
     return {k: str(data[k]) for k in ("title", "author") if data.get(k)}
 
 
@@ -89,74 +101,23 @@ def _decode(name: str, data: bytes) -> str:
         ) from exc
 
 
-_DROP_TAGS = (
-    "script",
-    "style",
-    "noscript",
-    "template",
-    "nav",
-    "header",
-    "footer",
-    "aside",
-    "form",
-    "svg",
-    "iframe",
-    "button",
-)
-_BLOCK_TAGS = (
-    "p",
-    "div",
-    "section",
-    "article",
-    "main",
-    "h1",
-    "h2",
-    "h3",
-    "h4",
-    "h5",
-    "h6",
-    "li",
-    "ul",
-    "ol",
-    "table",
-    "tr",
-    "blockquote",
-    "pre",
-    "figure",
-    "figcaption",
-    "dd",
-    "dt",
-    "br",
-    "hr",
-    "td",
-    "th",
-)
-
-
-def _load_html(html: str) -> Loaded:
-    from bs4 import BeautifulSoup
-
-    soup = BeautifulSoup(html, "html.parser")
-    title = soup.title.get_text(" ", strip=True) if soup.title else ""
-    author_tag = soup.find("meta", attrs={"name": "author"})
-    author = str(author_tag.get("content", "")) if author_tag else ""
-    for tag in soup.find_all(_DROP_TAGS):
-        tag.decompose()
-    if soup.head:
-        soup.head.decompose()
-    if not title and (h1 := soup.find("h1")):
-        title = h1.get_text(" ", strip=True)
-    root = soup.find("main") or soup.find("article") or soup.body or soup
-    for tag in root.find_all(_BLOCK_TAGS):
-        tag.insert_before("\n\n")
-        tag.insert_after("\n\n")
-    return Loaded(root.get_text(), title, author)
+def _load_html(html: str, budget: Budget) -> Loaded:
+    title, author, text = parse_html(html, budget)
+    return Loaded(text, title, author)
 
 
 _FRONT_MATTER = re.compile(r"\A---\n(.*?)\n---\n", re.S)
 
 
-def _load_markdown(text: str) -> Loaded:
+# A link's target may hold one level of balanced brackets, as in javascript:alert('x') or
+# /wiki/Foo_(bar). Link text stops at any bracket and possessive repeats never backtrack, so
+# a failed match reads only up to the next bracket: linear even on "[[[[" or "[a](" repeated.
+_LINK_TARGET = r"\((?:[^()\n]++|\([^()\n]*+\))*+\)"
+_IMAGE = re.compile(r"!\[([^\[\]]*+)\]" + _LINK_TARGET)
+_LINK = re.compile(r"\[([^\[\]]++)\]" + _LINK_TARGET)
+
+
+def _load_markdown(text: str, budget: Budget) -> Loaded:
     meta: dict[str, str] = {}
     text = text.replace("\r\n", "\n")
     if match := _FRONT_MATTER.match(text):
@@ -166,26 +127,43 @@ def _load_markdown(text: str) -> Loaded:
         text = text[match.end() :]
     heading = re.search(r"^\s{0,3}#\s+(.+)$", text, flags=re.M)
     title = meta.get("title") or (heading.group(1).strip() if heading else "")
-    text = re.sub(r"^```.*$", "", text, flags=re.M)
-    text = re.sub(r"!\[([^\]]*)\]\([^)]*\)", r"\1", text)
-    text = re.sub(r"\[([^\]]+)\]\([^)]*\)", r"\1", text)
-    text = re.sub(r"^\s{0,3}(#{1,6}|>|[-*+]|\d+\.)\s+", "", text, flags=re.M)
-    text = re.sub(r"(\*\*|__|`)", "", text)
+    for pattern, replacement, flags in (
+        (r"^```.*$", "", re.M),
+        (_IMAGE, r"\1", 0),
+        (_LINK, r"\1", 0),
+        (r"^\s{0,3}(#{1,6}|>|[-*+]|\d+\.)\s+", "", re.M),
+        (r"(\*\*|__|`)", "", 0),
+    ):
+        text = re.sub(pattern, replacement, text, flags=flags)
+        budget.check()
     return Loaded(text, title, meta.get("author", ""))
 
 
-def _load_pdf(name: str, data: bytes) -> Loaded:
+def _load_pdf(name: str, data: bytes, budget: Budget) -> Loaded:
     from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
+    from pypdf.errors import PyPdfError
 
     # pypdf logs its repairs ("EOF marker not found") to stderr; our error says it in one line.
     logging.getLogger("pypdf").setLevel(logging.ERROR)
+    if b"%PDF-" not in data[:1024]:
+        kind = "a ZIP archive" if data.startswith(b"PK\x03\x04") else "another format"
+        raise UnreadableDocument(f"{name}: not a PDF (no %PDF- header; looks like {kind})")
+    pages: list[str] = []
     try:
         reader = PdfReader(io.BytesIO(data))
-        pages = [page.extract_text() or "" for page in reader.pages]
+        budget.check_pages(len(reader.pages))
+        chars = 0
+        for page in reader.pages:
+            # pypdf bounds decompression and parsing work itself (LimitReachedError); the
+            # visitor lets the time budget stop a long page between two of its operators.
+            text = page.extract_text(visitor_operand_before=lambda *_: budget.check()) or ""
+            chars += len(text)
+            budget.check_chars(chars)
+            pages.append(text)
         info = reader.metadata or {}
-    except (PdfReadError, ValueError, KeyError, TypeError, OSError) as exc:
-        raise UnreadableDocument(f"{name}: not a readable PDF ({exc})") from exc
+    except (PyPdfError, ValueError, KeyError, TypeError, OSError, RecursionError) as exc:
+        reason = " ".join(str(exc).split()) or type(exc).__name__
+        raise UnreadableDocument(f"{name}: not a readable PDF ({reason[:200]})") from exc
     text = "\n\n".join(p.strip() for p in pages if p.strip())
     if not text:
         raise UnreadableDocument(

@@ -31,6 +31,13 @@ class IndexSettings(BaseModel):
     chunk_tokens: int = Field(200, ge=32, le=254, description="Chunk size in word pieces")
     overlap_tokens: int = Field(40, ge=0, le=128, description="Overlap between chunks")
     max_file_mb: float = Field(20.0, gt=0, description="Largest file accepted")
+    parse_seconds: float = Field(
+        30.0, gt=0, description="Time allowed to read one file's text before it is refused"
+    )
+    max_chars: int = Field(
+        20_000_000, ge=1, description="Most characters of text one file may hold"
+    )
+    max_pdf_pages: int = Field(2000, ge=1, description="Most pages a PDF may have")
 
 
 class RetrievalSettings(BaseModel):

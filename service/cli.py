@@ -74,7 +74,7 @@ def index_command(
 
     with failing_cleanly():
         settings = load_settings()
-        plan = plan_paths(paths, int(settings.index.max_file_mb * 1e6), keep_going)
+        plan = plan_paths(paths, int(settings.index.max_file_mb * 1e6), keep_going, settings.index)
         pipeline = open_pipeline(settings)
         results = index_documents(pipeline, plan.documents, progress=_progress_bar)
     if as_json:

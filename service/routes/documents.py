@@ -88,7 +88,7 @@ def index_uploads(
             )
         if any(d.source == name for d in documents):
             raise InputError(f"{name} is in the upload twice")
-        documents.append(build_document(name, load_bytes(name, data)))
+        documents.append(build_document(name, load_bytes(name, data, state.settings.index)))
     with state.lock.writing():
         chunks = {d.doc_id: chunk_document(pipeline, d) for d in documents}
         for document in documents:

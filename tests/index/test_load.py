@@ -68,6 +68,19 @@ def test_markdown_without_front_matter_takes_the_first_heading():
     assert loaded.title == "Real Title"
 
 
+@pytest.mark.parametrize(
+    ("markdown", "kept"),
+    [
+        ("Do not [click](javascript:alert('x')) here.", "Do not click here."),
+        ("See [Foo](https://en.wikipedia.org/wiki/Foo_(bar)) now.", "See Foo now."),
+        ('A ![chart](img/a_(1).png) and [b](u "title").', "A chart and b."),
+        ("Two [a](x) and [b](y(z)) links.", "Two a and b links."),
+    ],
+)
+def test_markdown_links_keep_their_text_when_the_target_has_brackets(markdown, kept):
+    assert load_bytes("links.md", markdown.encode()).text == kept
+
+
 def test_html_main_text_without_scripts_styles_or_navigation():
     doc = build_document("log.html", load_bytes("log.html", HTML.encode()))
     assert doc.title == "Lighthouse Log"
