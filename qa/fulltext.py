@@ -113,15 +113,13 @@ class FullText:
     @staticmethod
     def document_frequencies(db: sqlite3.Connection, terms: Iterable[str]) -> dict[str, int]:
         """How many chunks hold each term (terms no chunk has are left out)."""
-        unique = sorted(set(terms))
-        if not unique:
-            return {}
-        marks = ",".join("?" * len(unique))
-        rows = db.execute(
-            f"SELECT term, doc FROM fulltext_vocab WHERE term IN ({marks})",
-            unique,
-        )
-        return dict(rows.fetchall())
+        found = {}
+        for term in set(terms):
+            # One lookup per term: fts5vocab answers `term = ?` from its index, `IN` by a scan.
+            row = db.execute("SELECT doc FROM fulltext_vocab WHERE term = ?", (term,)).fetchone()
+            if row:
+                found[term] = row[0]
+        return found
 
     def search(
         self,
