@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from index.ingest import SAMPLE_CORPUS
+from qa import fulltext
 from qa.catalog import Catalog
 from qa.lexical import BM25Index, lexical_terms
 from qa.types import Chunk, Document
@@ -182,3 +183,16 @@ def test_documents_lists_chunk_counts_by_title(tmp_path):
     assert [(i.doc_id, i.chunks, i.fingerprint) for i in infos] == [("a", 1, "fp"), ("b", 2, "fp")]
     assert json.loads(json.dumps(catalog.view().chunks["b:0001"].sentences)) == [[16, 31]]
     catalog.close()
+
+
+def test_a_small_match_budget_keeps_the_rare_terms_and_full_scores(sample, monkeypatch):
+    catalog, reference = sample
+    terms = lexical_terms("Who said the pact was a threat to regional security?")
+    full = dict(catalog.search_lexical(terms, 5))
+    monkeypatch.setattr(fulltext, "MATCH_BUDGET", 1)  # only the rarest term is matched
+    budgeted = catalog.search_lexical(terms, 5)
+    assert budgeted
+    scores = dict(reference.search(terms, limit=10**6))
+    for chunk_id, score in budgeted:  # every query term still counts in the score
+        assert score == pytest.approx(scores[chunk_id], rel=1e-9)
+    assert budgeted[0][1] <= max(full.values()) + 1e-9  # never better than the full search
