@@ -83,23 +83,18 @@ class Catalog:
 
     def _migrate(self) -> None:
         """Fill the FTS rows of a catalog written before they existed (or left out of step)."""
-        with self._lock:
-            chunks = self._db.execute("SELECT count(*) FROM chunks").fetchone()[0]
-            if (
-                self.fulltext.statistics(self._db)[0] == chunks
-                and self._db.execute("SELECT 1 FROM fulltext_stats").fetchone()
-            ):
+        if self._fulltext_current():
+            return
+        with self._lock, self._transaction():
+            if self._fulltext_current():  # another process migrated it meanwhile
                 return
             rows = self._db.execute("SELECT chunk_id, doc_id, terms FROM chunks ORDER BY rowid")
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
-                self.fulltext.rebuild(
-                    self._db, ((c, d, json.loads(t)) for c, d, t in rows.fetchall())
-                )
-                self._db.execute("COMMIT")
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
+            self.fulltext.rebuild(self._db, [(c, d, json.loads(t)) for c, d, t in rows])
+
+    def _fulltext_current(self) -> bool:
+        chunks = self._db.execute("SELECT count(*) FROM chunks").fetchone()[0]
+        has_stats = self._db.execute("SELECT 1 FROM fulltext_stats").fetchone() is not None
+        return has_stats and self.fulltext.statistics(self._db)[0] == chunks
 
     def close(self) -> None:
         with self._lock:
