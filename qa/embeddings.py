@@ -43,8 +43,10 @@ class Embedder(Embeddings):
             raise ConfigError(
                 f"embedding model folder not found: {path} (QA_EMBEDDINGS__MODEL_PATH)"
             )
-        if settings.threads:
-            torch.set_num_threads(settings.threads)
+        # Questions run on query_threads; encode_chunks (indexing) borrows the cores meanwhile.
+        self._index_threads = settings.threads or torch.get_num_threads()
+        self._query_threads = settings.query_threads or torch.get_num_threads()
+        torch.set_num_threads(self._query_threads)
         self._torch = torch
         self.model = SentenceTransformer(str(path), device="cpu")
         self.tokenizer = self.model.tokenizer
@@ -84,6 +86,19 @@ class Embedder(Embeddings):
         token states over the sentence's span (spans relative to the chunk text), so sentences
         keep their context and cost no extra encoding.
         """
+        torch = self._torch
+        torch.set_num_threads(self._index_threads)
+        try:
+            return self._encode_chunks(texts, sentences, progress)
+        finally:
+            torch.set_num_threads(self._query_threads)
+
+    def _encode_chunks(
+        self,
+        texts: Sequence[str],
+        sentences: Sequence[Sequence[Span]],
+        progress: Progress | None,
+    ) -> tuple[np.ndarray, list[np.ndarray]]:
         torch = self._torch
         chunk_vecs = np.zeros((len(texts), self.model.get_embedding_dimension()), np.float32)
         sentence_vecs: list[np.ndarray] = [np.zeros(0)] * len(texts)

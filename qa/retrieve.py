@@ -1,4 +1,8 @@
-"""Question -> ranked passages: dense (Chroma), lexical (BM25) and their fusion."""
+"""Question -> ranked passages: dense (Chroma), lexical (BM25) and their fusion.
+
+Every ranking orders equal scores by chunk id, so the same question over the same index
+gives the same passages in the same order in any process.
+"""
 
 from collections.abc import Sequence
 
@@ -11,6 +15,12 @@ from qa.store import ChunkStore
 from qa.types import Passage
 
 Ranking = list[tuple[str, float]]
+
+
+def _ranked(scores: dict[str, float] | Ranking) -> Ranking:
+    """Best first; equal scores by chunk id."""
+    items = scores.items() if isinstance(scores, dict) else scores
+    return sorted(items, key=lambda item: (-item[1], item[0]))
 
 
 def _min_max(ranking: Ranking) -> dict[str, float]:
@@ -26,7 +36,7 @@ def fuse_convex(dense: Ranking, lexical: Ranking, dense_weight: float) -> Rankin
     """Weighted sum of min-max normalised scores; a ranker that missed a chunk gives it 0."""
     d, b = _min_max(dense), _min_max(lexical)
     fused = {i: dense_weight * d.get(i, 0.0) + (1 - dense_weight) * b.get(i, 0.0) for i in d | b}
-    return sorted(fused.items(), key=lambda item: item[1], reverse=True)
+    return _ranked(fused)
 
 
 def fuse_rrf(dense: Ranking, lexical: Ranking, dense_weight: float, k: int) -> Ranking:
@@ -35,7 +45,7 @@ def fuse_rrf(dense: Ranking, lexical: Ranking, dense_weight: float, k: int) -> R
     for weight, ranking in ((dense_weight, dense), (1 - dense_weight, lexical)):
         for rank, (i, _) in enumerate(ranking, start=1):
             fused[i] = fused.get(i, 0.0) + weight / (k + rank)
-    return sorted(fused.items(), key=lambda item: item[1], reverse=True)
+    return _ranked(fused)
 
 
 class Retriever:
@@ -62,12 +72,13 @@ class Retriever:
         lexical: Ranking = []
         if mode in ("dense", "hybrid"):
             # Chunks Chroma holds but the catalog does not (an unfinished write) are not results.
-            dense = [
-                (i, s) for i, s in self.store.search(vector, pool, doc_ids) if i in view.chunks
-            ]
+            found = self.store.search(vector, pool, doc_ids)
+            view.chunks.fetch_many([i for i, _ in found])
+            dense = _ranked([(i, s) for i, s in found if i in view.chunks])
         if mode in ("bm25", "hybrid"):
-            allowed = {c for d in doc_ids for c in view.by_doc.get(d, [])} if doc_ids else None
-            lexical = view.bm25.search(lexical_terms(query), pool, allowed)
+            lexical = self.catalog.search_lexical(
+                lexical_terms(query), pool, list(doc_ids) if doc_ids else None
+            )
         if mode == "dense":
             fused = dense
         elif mode == "bm25":
@@ -90,13 +101,18 @@ class Retriever:
             query, vector, top_k or self.settings.top_k, doc_ids
         )
         dense_scores, lexical_scores = dict(dense), dict(lexical)
+        view.chunks.fetch_many([chunk_id for chunk_id, _ in fused])
+        # A chunk deleted by another process since it was ranked is dropped, not an error.
+        fused = [(i, s) for i, s in fused if i in view.chunks]
         passages = []
-        for rank, (chunk_id, score) in enumerate(fused, start=1):
+        for chunk_id, score in fused:
             entry = view.chunks[chunk_id]
-            doc = view.documents[entry.doc_id]
+            doc = view.documents.get(entry.doc_id)
+            if doc is None:
+                continue
             passages.append(
                 Passage(
-                    rank=rank,
+                    rank=len(passages) + 1,
                     chunk_id=chunk_id,
                     doc_id=doc.doc_id,
                     title=doc.title,

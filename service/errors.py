@@ -33,6 +33,12 @@ class Unauthorized(QAError):
     code = "unauthorized"
 
 
+class NotReady(QAError):
+    """The service is still warming up; retry shortly."""
+
+    code = "not_ready"
+
+
 # Most specific first: the first class an error is an instance of decides its status.
 STATUS: tuple[tuple[type[QAError], int], ...] = (
     (DocumentNotFound, 404),
@@ -42,6 +48,7 @@ STATUS: tuple[tuple[type[QAError], int], ...] = (
     (InputError, 400),
     (Unauthorized, 401),
     (StoreUnavailable, 503),
+    (NotReady, 503),
     (BackendError, 502),
     (ConfigError, 500),
 )

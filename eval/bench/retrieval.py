@@ -134,7 +134,7 @@ def measure(bench: Bench, quiet: bool) -> dict:
         "settings": {
             "index": settings.index.model_dump(),
             "retrieval": settings.retrieval.model_dump(),
-            "bm25": {"k1": view.bm25.k1, "b": view.bm25.b},
+            "bm25": {"k1": view.bm25.k1, "b": view.bm25.b, "engine": "sqlite fts5 + rescoring"},
         },
         "recall": {n: {f"R@{k}": round(recall(r, k), 4) for k in KS} for n, r in ranks.items()},
         "rank_ms_p50": {n: round(statistics.median(m), 2) for n, m in millis.items()},
@@ -168,10 +168,10 @@ def grid_variants() -> list[dict]:
 def tune(bench: Bench, quiet: bool) -> list[dict]:
     """Offline grid: each ranker's candidates once per BM25 setting, then every fusion on them.
 
-    Changes the in-memory BM25 parameters of this process only; the store is untouched.
+    Changes the BM25 parameters of this process only; the store is untouched.
     """
     retriever, pool = bench.pipeline.retriever, max(CANDIDATES)
-    bm25 = bench.pipeline.catalog.view().bm25
+    bm25 = bench.pipeline.catalog.fulltext
     shipped = (bm25.k1, bm25.b)
     rows = list(zip(bench.questions, bench.vectors, strict=True))
     dense = [

@@ -1,4 +1,4 @@
-"""GET /healthz (the process answers) and GET /readyz (model loaded, store reachable)."""
+"""GET /healthz (the process answers) and GET /readyz (answering is warm, store reachable)."""
 
 from fastapi import APIRouter
 
@@ -17,11 +17,12 @@ async def healthz() -> Health:
     "/readyz",
     response_model=Health,
     responses=error_responses(503),
-    summary="The model is loaded and the store answers",
+    summary="A question can be answered at full speed: model, catalog and store are warm",
 )
 def readyz(state: StateDep) -> Health:
-    # Builds the pipeline now if the store was down at start-up; StoreUnavailable is a 503.
-    pipeline = state.pipeline()
+    # 503 not_ready during the start-up warm-up; builds the pipeline now if the store was
+    # down at start-up (StoreUnavailable is a 503).
+    pipeline = state.ready_pipeline()
     pipeline.store.heartbeat()
     # An LLM backend that is down does not make the service unready: answers fall back to
     # the extractive answerer, and the detail says why.

@@ -28,9 +28,23 @@ def index_sample(settings: Settings) -> None:
     pipeline.close()
 
 
+def wait_until_warm(url: str, deadline: float) -> None:
+    """Wait while /readyz says not_ready (a store that is down is another answer: return)."""
+    while True:
+        response = httpx.get(f"{url}/readyz", timeout=30)
+        if response.status_code != 503 or response.json()["error"]["code"] != "not_ready":
+            return
+        if time.monotonic() > deadline:
+            raise RuntimeError("the service did not warm up")
+        time.sleep(0.05)
+
+
 @contextmanager
-def serve(app: FastAPI) -> Iterator[str]:
-    """Run `app` under uvicorn in a thread on a free loopback port; yields its base URL."""
+def serve(app: FastAPI, warm: bool = True) -> Iterator[str]:
+    """Run `app` under uvicorn in a thread on a free loopback port; yields its base URL.
+
+    With `warm`, waits until /readyz no longer says not_ready.
+    """
     port = free_port()
     config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
     server = uvicorn.Server(config)
@@ -41,8 +55,11 @@ def serve(app: FastAPI) -> Iterator[str]:
         if not thread.is_alive() or time.monotonic() > deadline:
             raise RuntimeError("uvicorn did not start")
         time.sleep(0.05)
+    url = f"http://127.0.0.1:{port}"
+    if warm:
+        wait_until_warm(url, deadline)
     try:
-        yield f"http://127.0.0.1:{port}"
+        yield url
     finally:
         server.should_exit = True
         thread.join(timeout=30)

@@ -1,0 +1,192 @@
+"""A catalog read lazily: mappings that fetch SQLite rows on demand and keep what they fetched.
+
+A view is made per question and holds only the rows that question touched, so nothing grows
+with the corpus and a commit by another process is seen by the next view without a reload.
+"""
+
+import json
+import sqlite3
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import TypeVar
+
+import numpy as np
+
+from qa.fulltext import FullText, idf
+from qa.types import Document, Span
+
+Reader = Callable[[], sqlite3.Connection]
+V = TypeVar("V")
+
+
+@dataclass(frozen=True)
+class ChunkEntry:
+    """What answering needs of a chunk without asking Chroma."""
+
+    chunk_id: str
+    doc_id: str
+    position: int
+    start: int
+    end: int
+    sentences: tuple[Span, ...]
+    vectors: np.ndarray
+
+
+class _Rows(Mapping[str, V]):
+    """A read-only mapping over one SQL key; values are fetched once, then cached."""
+
+    def __init__(self, read: Reader) -> None:
+        self._read = read
+        self._cache: dict[str, V | None] = {}
+
+    def _fetch(self, key: str) -> V | None:
+        raise NotImplementedError
+
+    def _keys_sql(self) -> str:
+        raise NotImplementedError
+
+    def __getitem__(self, key: str) -> V:
+        if key not in self._cache:
+            self._cache[key] = self._fetch(key)
+        value = self._cache[key]
+        if value is None:
+            raise KeyError(key)
+        return value
+
+    def __contains__(self, key: object) -> bool:
+        return isinstance(key, str) and self.get(key) is not None
+
+    def __iter__(self) -> Iterator[str]:
+        return iter([row[0] for row in self._read().execute(self._keys_sql())])
+
+    def __len__(self) -> int:
+        return self._read().execute(f"SELECT count(*) FROM ({self._keys_sql()})").fetchone()[0]
+
+
+_CHUNK_COLUMNS = "chunk_id, doc_id, position, start, end, sentences, vectors"
+
+
+def _chunk_entry(row: tuple) -> ChunkEntry:
+    chunk_id, doc_id, position, start, end, sentences, vectors = row
+    spans = tuple((a, b) for a, b in json.loads(sentences))
+    vecs = np.frombuffer(vectors, np.float32).reshape(len(spans), -1)
+    return ChunkEntry(chunk_id, doc_id, position, start, end, spans, vecs)
+
+
+class ChunkRows(_Rows[ChunkEntry]):
+    """chunk_id -> ChunkEntry (spans and sentence vectors)."""
+
+    def _fetch(self, key: str) -> ChunkEntry | None:
+        row = (
+            self._read()
+            .execute(f"SELECT {_CHUNK_COLUMNS} FROM chunks WHERE chunk_id = ?", (key,))
+            .fetchone()
+        )
+        return _chunk_entry(row) if row else None
+
+    def _keys_sql(self) -> str:
+        return "SELECT chunk_id FROM chunks ORDER BY chunk_id"
+
+    def fetch_many(self, chunk_ids: Sequence[str]) -> None:
+        """Fetch the rows of several chunks in one query (missing ones are remembered)."""
+        wanted = [c for c in chunk_ids if c not in self._cache]
+        if not wanted:
+            return
+        marks = ",".join("?" * len(wanted))
+        rows = self._read().execute(
+            f"SELECT {_CHUNK_COLUMNS} FROM chunks WHERE chunk_id IN ({marks})",
+            wanted,
+        )
+        for row in rows:
+            self._cache[row[0]] = _chunk_entry(row)
+        for chunk_id in wanted:
+            self._cache.setdefault(chunk_id, None)
+
+    def __len__(self) -> int:
+        return FullText.statistics(self._read())[0]
+
+    def __bool__(self) -> bool:
+        return self._read().execute("SELECT 1 FROM chunks LIMIT 1").fetchone() is not None
+
+
+class DocumentRows(_Rows[Document]):
+    """doc_id -> Document, its text included."""
+
+    def _fetch(self, key: str) -> Document | None:
+        row = (
+            self._read()
+            .execute(
+                "SELECT doc_id, title, source, text, author, sha256 FROM documents"
+                " WHERE doc_id = ?",
+                (key,),
+            )
+            .fetchone()
+        )
+        return Document(*row) if row else None
+
+    def _keys_sql(self) -> str:
+        return "SELECT doc_id FROM documents ORDER BY doc_id"
+
+
+class FingerprintRows(_Rows[str]):
+    """doc_id -> the settings fingerprint its chunks were made with."""
+
+    def _fetch(self, key: str) -> str | None:
+        sql = "SELECT fingerprint FROM documents WHERE doc_id = ?"
+        row = self._read().execute(sql, (key,)).fetchone()
+        return row[0] if row else None
+
+    def _keys_sql(self) -> str:
+        return "SELECT doc_id FROM documents ORDER BY doc_id"
+
+
+class ChunksByDocument(_Rows[list[str]]):
+    """doc_id -> its chunk ids in order (a known document may have none)."""
+
+    def _fetch(self, key: str) -> list[str] | None:
+        db = self._read()
+        ids = [
+            row[0]
+            for row in db.execute(
+                "SELECT chunk_id FROM chunks WHERE doc_id = ? ORDER BY position", (key,)
+            )
+        ]
+        if ids or db.execute("SELECT 1 FROM documents WHERE doc_id = ?", (key,)).fetchone():
+            return ids
+        return None
+
+    def _keys_sql(self) -> str:
+        return "SELECT doc_id FROM documents ORDER BY doc_id"
+
+
+class LexicalStatistics:
+    """Corpus statistics answering uses to weigh terms (chunk count and idf)."""
+
+    def __init__(self, read: Reader, fulltext: FullText) -> None:
+        self._read = read
+        self.k1, self.b = fulltext.k1, fulltext.b
+        self._chunks: int | None = None
+        self._idf: dict[str, float] = {}
+
+    def __len__(self) -> int:
+        if self._chunks is None:
+            self._chunks = FullText.statistics(self._read())[0]
+        return self._chunks
+
+    def idf(self, term: str) -> float:
+        """Inverse document frequency of a term (0 for a term no chunk has)."""
+        if term not in self._idf:
+            df = FullText.document_frequencies(self._read(), [term]).get(term, 0)
+            self._idf[term] = idf(len(self), df)
+        return self._idf[term]
+
+
+class CatalogView:
+    """What one question reads of the catalog, fetched as it is needed."""
+
+    def __init__(self, read: Reader, fulltext: FullText) -> None:
+        self.chunks = ChunkRows(read)
+        self.documents = DocumentRows(read)
+        self.fingerprints = FingerprintRows(read)
+        self.by_doc = ChunksByDocument(read)
+        self.bm25 = LexicalStatistics(read, fulltext)

@@ -1,0 +1,184 @@
+"""BM25 over chunk terms kept on disk: an SQLite FTS5 table inside the catalog's database.
+
+FTS5 finds candidates without Python walking postings; its own bm25() has fixed k1/b, so the
+candidates are rescored with the project's tuned BM25 (k1 0.9, b 0.4) from statistics kept in
+the same database. Rows are written inside the catalog's transactions, so a chunk is
+searchable exactly when it is visible, and gone in the commit that deletes it.
+"""
+
+import math
+import sqlite3
+from collections import Counter
+from collections.abc import Iterable, Sequence
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS fulltext_rows (
+    id INTEGER PRIMARY KEY, chunk_id TEXT NOT NULL UNIQUE, doc_id TEXT NOT NULL,
+    length INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS fulltext_rows_by_doc ON fulltext_rows(doc_id);
+CREATE VIRTUAL TABLE IF NOT EXISTS fulltext USING fts5(
+    terms, tokenize = "unicode61 remove_diacritics 0 tokenchars '_'"
+);
+CREATE VIRTUAL TABLE IF NOT EXISTS fulltext_vocab USING fts5vocab(fulltext, 'row');
+CREATE TABLE IF NOT EXISTS fulltext_stats (
+    id INTEGER PRIMARY KEY CHECK (id = 0), chunks INTEGER NOT NULL, length INTEGER NOT NULL
+);
+"""
+
+Ranking = list[tuple[str, float]]
+# FTS5 ranks with k1 1.2, b 0.75; this many candidates per wanted result absorb the difference.
+CANDIDATES_PER_RESULT = 5
+# Rows FTS5 may rank per question: the rarest query terms are matched until their document
+# frequencies add up to this; commoner terms (low idf) still count when candidates are
+# rescored. FTS5 visits every matched row to rank it, so this bounds the cost per question.
+# SQuAD dev with the budget scaled to the corpus: 20% changed no recall figure, 10% kept the
+# default at 0.841/0.964/0.980, 5% lost 0.009 R@1 (eval/BENCHMARKS.md).
+MATCH_BUDGET = 10_000
+
+
+def idf(chunks: int, df: int) -> float:
+    """BM25's inverse document frequency (0 for a term no chunk has)."""
+    if df == 0:
+        return 0.0
+    return math.log(1 + (chunks - df + 0.5) / (df + 0.5))
+
+
+def _match_expression(terms: Iterable[str]) -> str:
+    # Terms are \w+ runs, but quote them anyway so FTS5 never reads one as an operator.
+    return " OR ".join('"' + t.replace('"', '""') + '"' for t in terms)
+
+
+def _rarest_within(frequencies: dict[str, int], budget: int) -> list[str]:
+    """The rarest terms whose document frequencies add up to `budget` (at least one)."""
+    chosen, used = [], 0
+    for term, df in sorted(frequencies.items(), key=lambda item: (item[1], item[0])):
+        if chosen and used + df > budget:
+            break
+        chosen.append(term)
+        used += df
+    return chosen
+
+
+class FullText:
+    """Writes and searches the FTS5 rows; every method takes the connection to use."""
+
+    # k1 0.9, b 0.4 (Anserini's defaults) beat 1.2/0.75 on SQuAD dev; eval/BENCHMARKS.md.
+    def __init__(self, k1: float = 0.9, b: float = 0.4) -> None:
+        self.k1, self.b = k1, b
+
+    # -- writing (inside the caller's transaction) ----------------------------------------
+
+    def add(self, db: sqlite3.Connection, rows: Sequence[tuple[str, str, list[str]]]) -> None:
+        """Index (chunk_id, doc_id, terms) rows; ids must not be indexed already."""
+        total = 0
+        for chunk_id, doc_id, terms in rows:
+            cursor = db.execute(
+                "INSERT INTO fulltext_rows (chunk_id, doc_id, length) VALUES (?, ?, ?)",
+                (chunk_id, doc_id, len(terms)),
+            )
+            db.execute(
+                "INSERT INTO fulltext (rowid, terms) VALUES (?, ?)",
+                (cursor.lastrowid, " ".join(terms)),
+            )
+            total += len(terms)
+        self._count(db, len(rows), total)
+
+    def remove_document(self, db: sqlite3.Connection, doc_id: str) -> None:
+        """Drop every row of a document."""
+        chunks, total = db.execute(
+            "SELECT count(*), coalesce(sum(length), 0) FROM fulltext_rows WHERE doc_id = ?",
+            (doc_id,),
+        ).fetchone()
+        db.execute(
+            "DELETE FROM fulltext WHERE rowid IN (SELECT id FROM fulltext_rows WHERE doc_id = ?)",
+            (doc_id,),
+        )
+        db.execute("DELETE FROM fulltext_rows WHERE doc_id = ?", (doc_id,))
+        self._count(db, -chunks, -total)
+
+    @staticmethod
+    def _count(db: sqlite3.Connection, chunks: int, length: int) -> None:
+        db.execute(
+            "INSERT INTO fulltext_stats VALUES (0, ?, ?) ON CONFLICT(id) DO UPDATE SET "
+            "chunks = chunks + excluded.chunks, length = length + excluded.length",
+            (chunks, length),
+        )
+
+    def rebuild(self, db: sqlite3.Connection, rows: Iterable[tuple[str, str, list[str]]]) -> None:
+        """Replace every row (a catalog written before the FTS table existed)."""
+        db.execute("DELETE FROM fulltext")
+        db.execute("DELETE FROM fulltext_rows")
+        db.execute("DELETE FROM fulltext_stats")
+        self._count(db, 0, 0)
+        batch: list[tuple[str, str, list[str]]] = []
+        for row in rows:
+            batch.append(row)
+            if len(batch) >= 1000:
+                self.add(db, batch)
+                batch = []
+        self.add(db, batch)
+
+    # -- reading --------------------------------------------------------------------------
+
+    @staticmethod
+    def statistics(db: sqlite3.Connection) -> tuple[int, int]:
+        """(chunks indexed, their total length in terms)."""
+        row = db.execute("SELECT chunks, length FROM fulltext_stats WHERE id = 0").fetchone()
+        return (row[0], row[1]) if row else (0, 0)
+
+    @staticmethod
+    def document_frequencies(db: sqlite3.Connection, terms: Iterable[str]) -> dict[str, int]:
+        """How many chunks hold each term (terms no chunk has are left out)."""
+        found = {}
+        for term in set(terms):
+            # One lookup per term: fts5vocab answers `term = ?` from its index, `IN` by a scan.
+            row = db.execute("SELECT doc FROM fulltext_vocab WHERE term = ?", (term,)).fetchone()
+            if row:
+                found[term] = row[0]
+        return found
+
+    def search(
+        self,
+        db: sqlite3.Connection,
+        terms: Sequence[str],
+        limit: int,
+        doc_ids: Sequence[str] | None = None,
+    ) -> Ranking:
+        """The best `limit` chunk ids for the query terms with BM25 scores, best first.
+
+        Equal scores are ordered by chunk id, so every process ranks alike.
+        """
+        query = Counter(terms)
+        if not query or limit <= 0:
+            return []
+        chunks, total = self.statistics(db)
+        if chunks == 0:
+            return []
+        frequencies = self.document_frequencies(db, query)
+        matched = _rarest_within(frequencies, MATCH_BUDGET)
+        if not matched:
+            return []
+        sql = (
+            "SELECT r.chunk_id, r.length, f.terms FROM fulltext f "
+            "JOIN fulltext_rows r ON r.id = f.rowid WHERE fulltext MATCH ?"
+        )
+        params: list[object] = [_match_expression(matched)]
+        if doc_ids is not None:
+            sql += f" AND r.doc_id IN ({','.join('?' * len(doc_ids))})"
+            params.extend(doc_ids)
+        sql += " ORDER BY f.rank LIMIT ?"
+        params.append(limit * CANDIDATES_PER_RESULT)
+        candidates = db.execute(sql, params).fetchall()
+        if not candidates:
+            return []
+        weights = {t: qtf * idf(chunks, df) for t, df in frequencies.items() if (qtf := query[t])}
+        average = total / chunks
+        scored = []
+        for chunk_id, length, text in candidates:
+            counts = Counter(t for t in text.split() if t in weights)
+            norm = self.k1 * (1 - self.b + self.b * length / average)
+            score = sum(weights[t] * tf * (self.k1 + 1) / (tf + norm) for t, tf in counts.items())
+            scored.append((chunk_id, score))
+        scored.sort(key=lambda item: (-item[1], item[0]))
+        return scored[:limit]
