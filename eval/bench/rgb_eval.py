@@ -19,12 +19,12 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from eval.bench.set_cli import add_run_args, run_and_report
 from eval.bench.squad import OUT_DIR, bench_settings
 from eval.grounding.run import EvalConfig, ask_in_process, run_items
-from eval.grounding.summary import format_summary, parse_bounds
+from eval.grounding.summary import parse_bounds
 from index.ingest import chunk_document
 from index.normalize import normalize_text
-from qa.errors import QAError
 from qa.pipeline import build_pipeline
 from qa.types import Document
 
@@ -135,32 +135,16 @@ def run(args: argparse.Namespace) -> tuple[dict[str, Any], list[str]]:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--bench-dir", type=Path, default=DEFAULT_BENCH_DIR)
-    parser.add_argument("--answerable", type=int, default=50, help="even-id questions (max 50)")
-    parser.add_argument("--unanswerable", type=int, default=50, help="odd-id questions (max 50)")
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--provider", help="answerer to evaluate (default: extractive)")
-    parser.add_argument("--out", type=Path, default=OUT_DIR / "rgb-grounding")
-    parser.add_argument("--store", type=Path, default=OUT_DIR / "rgb-store")
-    parser.add_argument("--min", action="append", default=[], help="floor METRIC=VALUE")
-    parser.add_argument(
-        "--judge",
-        choices=["score", "reader"],
-        default="score",
-        help="who judges faithfulness and citations (reader: the packaged reader)",
+    add_run_args(
+        parser,
+        answerable_help="even-id questions (max 50)",
+        unanswerable_help="odd-id questions (max 50)",
+        answerable=50,
+        out=OUT_DIR / "rgb-grounding",
+        store=OUT_DIR / "rgb-store",
     )
-    parser.add_argument("--quiet", action="store_true")
     args = parser.parse_args(argv)
-    if not (args.bench_dir / "questions.jsonl").is_file():
-        print(f"error: RGB en_fact not found under {args.bench_dir}", file=sys.stderr)
-        return 2
-    try:
-        summary, failures = run(args)
-    except QAError as exc:
-        print(f"error: {exc.message}", file=sys.stderr)
-        return 1
-    print(format_summary(summary))
-    print(f"report: {args.out / 'report.html'}")
-    return 1 if failures else 0
+    return run_and_report(run, args, args.bench_dir / "questions.jsonl", "RGB en_fact")
 
 
 if __name__ == "__main__":

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from eval.bench.set_cli import add_run_args, run_and_report
 from eval.bench.squad import (
     DEFAULT_BENCH_DIR,
     OUT_DIR,
@@ -25,8 +26,7 @@ from eval.bench.squad import (
     load_questions,
 )
 from eval.grounding.run import EvalConfig, ask_in_process, run_items
-from eval.grounding.summary import format_summary, parse_bounds
-from qa.errors import QAError
+from eval.grounding.summary import parse_bounds
 from qa.pipeline import build_pipeline
 
 NO_ANSWER = "The documents don't say."
@@ -103,38 +103,22 @@ def run(args: argparse.Namespace) -> tuple[dict[str, Any], list[str]]:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--bench-dir", type=Path, default=DEFAULT_BENCH_DIR)
-    parser.add_argument("--answerable", type=int, default=200)
-    parser.add_argument("--unanswerable", type=int, default=200)
-    parser.add_argument("--seed", type=int, default=0)
     parser.add_argument(
         "--split",
         choices=["all", "tune", "report"],
         default="all",
         help="articles: tune = even-numbered, report = odd-numbered (held out), all = both",
     )
-    parser.add_argument("--provider", help="answerer to evaluate (default: extractive)")
-    parser.add_argument("--out", type=Path, default=OUT_DIR / "squad-grounding")
-    parser.add_argument("--store", type=Path, default=OUT_DIR / "squad-grounding-store")
-    parser.add_argument("--min", action="append", default=[], help="floor METRIC=VALUE")
-    parser.add_argument(
-        "--judge",
-        choices=["score", "reader"],
-        default="score",
-        help="who judges faithfulness and citations (reader: the packaged reader)",
+    add_run_args(
+        parser,
+        answerable_help="answerable questions to sample",
+        unanswerable_help="unanswerable (adversarial) questions to sample",
+        answerable=200,
+        out=OUT_DIR / "squad-grounding",
+        store=OUT_DIR / "squad-grounding-store",
     )
-    parser.add_argument("--quiet", action="store_true")
     args = parser.parse_args(argv)
-    if not (args.bench_dir / "questions.jsonl").is_file():
-        print(f"error: SQuAD 2.0 dev not found under {args.bench_dir}", file=sys.stderr)
-        return 2
-    try:
-        summary, failures = run(args)
-    except QAError as exc:
-        print(f"error: {exc.message}", file=sys.stderr)
-        return 1
-    print(format_summary(summary))
-    print(f"report: {args.out / 'report.html'}")
-    return 1 if failures else 0
+    return run_and_report(run, args, args.bench_dir / "questions.jsonl", "SQuAD 2.0 dev")
 
 
 if __name__ == "__main__":

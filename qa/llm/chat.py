@@ -15,7 +15,7 @@ from typing import Any
 from qa.compose import AnswerContext, Composition, score_sentences
 from qa.llm.extractive import ExtractiveAnswerer
 from qa.prompts import load_prompt
-from qa.settings import Settings
+from qa.settings import LLMSettings, Settings
 from qa.types import Turn
 from qa.verify import Judge, verify_answer
 
@@ -52,6 +52,17 @@ def prompt_texts(context: AnswerContext, keep: int) -> list[str]:
             last_end = c.end
         out.append(" ".join(pieces))
     return out
+
+
+def passage_blocks(context: AnswerContext, settings: LLMSettings) -> str:
+    """The first max_passages passages, cut to passage_sentences each, numbered, fenced as data."""
+    template = load_prompt("passage")
+    texts = prompt_texts(context, settings.passage_sentences)
+    return "\n\n".join(
+        template.format(number=n, title=p.title, text=text.replace("</passage", "< /passage"))
+        for n, (p, text) in enumerate(zip(context.passages, texts, strict=True), start=1)
+        if n <= settings.max_passages
+    )
 
 
 class ChatAnswerer:
@@ -91,17 +102,11 @@ class ChatAnswerer:
 
     def messages(self, context: AnswerContext) -> list[tuple[str, str]]:
         """The system and user messages for this question and its passages."""
-        template = load_prompt("passage")
-        texts = prompt_texts(context, self.settings.passage_sentences)
-        blocks = [
-            template.format(number=n, title=p.title, text=text.replace("</passage", "< /passage"))
-            for n, (p, text) in enumerate(zip(context.passages, texts, strict=True), start=1)
-            if n <= self.settings.max_passages
-        ]
-        system = load_prompt("answer_system").format(not_found=load_prompt("not_found"))
-        user = load_prompt("answer_user").format(
-            passages="\n\n".join(blocks), question=context.question
+        blocks = passage_blocks(
+            context, self.settings.passage_sentences, self.settings.max_passages
         )
+        system = load_prompt("answer_system").format(not_found=load_prompt("not_found"))
+        user = load_prompt("answer_user").format(passages=blocks, question=context.question)
         return [("system", system), ("human", user)]
 
     def stream(self, context: AnswerContext) -> Iterator[Delta | Composition]:

@@ -15,7 +15,7 @@ from dataclasses import replace
 
 from qa.compose import AnswerContext, Candidate, Composition, score_sentences
 from qa.llm import register_llm
-from qa.llm.chat import prompt_texts
+from qa.llm.chat import passage_blocks
 from qa.llm.extractive import ExtractiveAnswerer
 from qa.llm.local import LocalModel, load_local_model
 from qa.locate import clause_span, locate_quote, quote_lines
@@ -42,16 +42,10 @@ class SelectAnswerer:
         return None
 
     def quote_messages(self, context: AnswerContext) -> list[tuple[str, str]]:
-        template = load_prompt("passage")
-        texts = prompt_texts(context, self.settings.passage_sentences)
-        blocks = [
-            template.format(number=n, title=p.title, text=t.replace("</passage", "< /passage"))
-            for n, (p, t) in enumerate(zip(context.passages, texts, strict=True), start=1)
-            if n <= self.settings.max_passages
-        ]
-        user = load_prompt("quote_user").format(
-            passages="\n\n".join(blocks), question=context.question
+        blocks = passage_blocks(
+            context, self.settings.passage_sentences, self.settings.max_passages
         )
+        user = load_prompt("quote_user").format(passages=blocks, question=context.question)
         return [("system", load_prompt("quote_system")), ("user", user)]
 
     def locate(self, context: AnswerContext, reply: str) -> list[Candidate]:
