@@ -102,9 +102,7 @@ class ChatAnswerer:
 
     def messages(self, context: AnswerContext) -> list[tuple[str, str]]:
         """The system and user messages for this question and its passages."""
-        blocks = passage_blocks(
-            context, self.settings.passage_sentences, self.settings.max_passages
-        )
+        blocks = passage_blocks(context, self.settings)
         system = load_prompt("answer_system").format(not_found=load_prompt("not_found"))
         user = load_prompt("answer_user").format(passages=blocks, question=context.question)
         return [("system", system), ("human", user)]

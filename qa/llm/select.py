@@ -42,9 +42,7 @@ class SelectAnswerer:
         return None
 
     def quote_messages(self, context: AnswerContext) -> list[tuple[str, str]]:
-        blocks = passage_blocks(
-            context, self.settings.passage_sentences, self.settings.max_passages
-        )
+        blocks = passage_blocks(context, self.settings)
         user = load_prompt("quote_user").format(passages=blocks, question=context.question)
         return [("system", load_prompt("quote_system")), ("user", user)]
 
