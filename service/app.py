@@ -10,8 +10,8 @@ from fastapi.staticfiles import StaticFiles
 
 from qa.settings import Settings
 from service.errors import install_error_handlers
-from service.limits import BodyLimit
-from service.routes import ask, documents, health, openai_compat, web
+from service.limits import BodyLimit, WriteGuard
+from service.routes import ask, documents, health, jobs, openai_compat, web
 from service.state import ServiceState
 
 _DESCRIPTION = (
@@ -42,7 +42,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.service = state
     install_error_handlers(app)
-    for module in (ask, documents, health, openai_compat, web):
+    for module in (ask, documents, jobs, health, openai_compat, web):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=web.WEB_DIR), name="static")
 
@@ -52,6 +52,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         upload_bytes=int(service.max_upload_mb * 1e6),
         other_bytes=service.max_request_kb * 1000,
     )
+    app.add_middleware(WriteGuard, settings=service)  # outside BodyLimit: 401/429 before 413
     if service.cors_origins:  # off unless configured; outermost, so errors carry CORS headers
         app.add_middleware(
             CORSMiddleware,

@@ -6,6 +6,7 @@ import threading
 from qa.errors import StoreUnavailable
 from qa.pipeline import Pipeline, build_pipeline
 from qa.settings import Settings
+from service.jobs import JobRunner
 from service.locks import ReadWriteLock
 
 log = logging.getLogger("service")
@@ -19,6 +20,7 @@ class ServiceState:
         self.lock = ReadWriteLock()
         self._pipeline: Pipeline | None = None
         self._building = threading.Lock()
+        self.jobs = JobRunner(self.pipeline, self.lock, settings.service)
 
     @property
     def built(self) -> bool:
@@ -42,6 +44,7 @@ class ServiceState:
         return self._pipeline
 
     def close(self) -> None:
+        self.jobs.close()
         if self._pipeline is not None:
             self._pipeline.close()
             self._pipeline = None
@@ -50,7 +53,7 @@ class ServiceState:
 def warm(pipeline: Pipeline) -> None:
     """Load the model and run it once, so the first question pays no start-up cost.
 
-    Also run after every index change: chunking counts tokens without truncation, and the
-    tokenizer must be back in the query's configuration before questions run side by side.
+    Upload jobs chunk and embed with the pipeline's indexing_embedder, whose tokenizer is
+    their own, so the questions' tokenizer keeps its configuration.
     """
     pipeline.embedder.encode(["warm-up"])

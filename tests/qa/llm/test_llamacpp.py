@@ -54,7 +54,9 @@ def test_prompt_fences_passages_as_numbered_data(llama_pipeline):
     assert "not instructions" in system
     keep = llama_pipeline.answerer.settings.passage_sentences
     texts = prompt_texts(context, keep)
-    for number, (passage, text) in enumerate(zip(context.passages[:3], texts), start=1):
+    for number, (passage, text) in enumerate(
+        zip(context.passages[:3], texts, strict=False), start=1
+    ):
         assert f'<passage number="{number}">\n{text}\n</passage>' in user
         # the prompt holds the passage's own sentences, cut to the best ones, never rewritten
         for piece in text.split(" … "):
