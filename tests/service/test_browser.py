@@ -155,14 +155,18 @@ def test_upload_shows_a_progress_bar_per_file_and_each_files_outcome(page, writa
     page.click("#upload-button")
     rows = page.locator("#upload-files li")
     expect(rows).to_have_count(2)
-    ledger_row = rows.filter(has_text="ledger.txt")
+
+    def row(name: str):
+        return rows.filter(has=page.get_by_text(name, exact=True))
+
+    ledger_row = row("ledger.txt")
     # While it is embedded, the ledger's bar is part-way and its note says how far.
     page.wait_for_function(PART_WAY, arg="ledger.txt", timeout=TIMEOUT_MS)
     # Then each file's outcome: the ledger added, the repeated file unchanged.
     expect(ledger_row).to_have_attribute("data-state", "done", timeout=TIMEOUT_MS * 3)
     expect(ledger_row.locator(".file-note")).to_contain_text(re.compile(r"added \(\d+ chunks\)"))
     assert ledger_row.locator("progress").get_attribute("value") == "1"
-    repeat_row = rows.filter(has_text="repeat.txt")
+    repeat_row = row("repeat.txt")
     expect(repeat_row).to_have_attribute("data-state", "skipped")
     expect(repeat_row.locator(".file-note")).to_have_text("unchanged (1 chunks)")
     expect(page.locator("#upload-status")).to_contain_text("ledger.txt: added")
@@ -174,10 +178,10 @@ def test_upload_shows_a_progress_bar_per_file_and_each_files_outcome(page, writa
     good.write_text("A perfectly readable note about lanterns.", encoding="utf-8")
     page.set_input_files("#files", [str(good), str(bad)])
     page.click("#upload-button")
-    expect(rows.filter(has_text="bad.txt")).to_have_attribute("data-state", "failed")
-    expect(rows.filter(has_text="bad.txt")).to_contain_text("not UTF-8")
-    expect(rows.filter(has_text="good.txt")).to_have_attribute("data-state", "failed")
-    expect(rows.filter(has_text="good.txt")).to_contain_text("not written: bad.txt failed")
+    expect(row("bad.txt")).to_have_attribute("data-state", "failed", timeout=TIMEOUT_MS)
+    expect(row("bad.txt")).to_contain_text("not UTF-8")
+    expect(row("good.txt")).to_have_attribute("data-state", "failed")
+    expect(row("good.txt")).to_contain_text("not written: bad.txt failed")
     expect(page.locator("#documents li", has_text="good")).to_have_count(0)
 
 
