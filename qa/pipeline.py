@@ -104,11 +104,14 @@ class Pipeline:
         )
 
     def commit_document(
-        self, staged: StagedDocument, exclusive: Exclusive = nullcontext
+        self,
+        staged: StagedDocument,
+        exclusive: Exclusive = nullcontext,
+        write_batch: int | None = None,
     ) -> IndexResult:
-        """Write a staged document: Chroma, then the catalog inside `exclusive()`, which is
-        held only for the catalog transaction (milliseconds)."""
-        return self.writer.commit(staged, exclusive)
+        """Write a staged document: Chroma (in upserts of `write_batch` chunks), then the
+        catalog inside `exclusive()`, which is held only for the catalog transaction."""
+        return self.writer.commit(staged, exclusive, write_batch)
 
     def add_document(
         self,

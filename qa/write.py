@@ -60,8 +60,17 @@ class DocumentWriter:
             == (document.sha256, document.title, document.author, document.source)
         )
 
-    def commit(self, staged: StagedDocument, exclusive: Exclusive = nullcontext) -> IndexResult:
-        """Replace the document's chunks with the staged ones; all or nothing."""
+    def commit(
+        self,
+        staged: StagedDocument,
+        exclusive: Exclusive = nullcontext,
+        write_batch: int | None = None,
+    ) -> IndexResult:
+        """Replace the document's chunks with the staged ones; all or nothing.
+
+        Embedded Chroma holds queries back for the whole of one upsert (1,500 chunks: about
+        2 s here), so beside questions `write_batch` cuts it into small upserts to let them in.
+        """
         document, chunks = staged.document, list(staged.chunks)
         if not chunks:
             raise InputError(f"{document.source}: no text to index")
@@ -74,7 +83,11 @@ class DocumentWriter:
             # Chroma first, marked pending: chunks the catalog does not list are never
             # returned, and the catalog commit below is what makes them visible.
             self.catalog.mark_pending(new - old)
-            self.store.upsert(chunks, staged.chunk_vectors, {document.doc_id: document.title})
+            step = write_batch or len(chunks)
+            titles = {document.doc_id: document.title}
+            for first in range(0, len(chunks), step):
+                part = slice(first, first + step)
+                self.store.upsert(chunks[part], staged.chunk_vectors[part], titles)
             with exclusive():
                 self.catalog.replace_document(
                     document,

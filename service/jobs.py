@@ -30,6 +30,9 @@ log = logging.getLogger("service")
 
 LoadFile = Callable[[str, bytes], Document]
 APPLIED = ("done", "skipped")
+# Chunks per Chroma upsert beside questions: a query waits for the upsert in progress (64:
+# about 0.5 s at worst here, against 2 s for 1,500 in one; the upload is about 40% slower).
+WRITE_BATCH = 64
 FINISHED = ("done", "failed", "skipped")
 
 
@@ -236,7 +239,9 @@ class JobRunner:
             self._check_stopping()
             self._set(task, state="committing")
             try:
-                result = pipeline.commit_document(document, exclusive=self._rw.writing)
+                result = pipeline.commit_document(
+                    document, exclusive=self._rw.writing, write_batch=WRITE_BATCH
+                )
             except QAError as exc:
                 self._set(task, state="failed", error=exc)
                 raise

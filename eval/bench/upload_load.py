@@ -92,6 +92,8 @@ async def phase(client: httpx.AsyncClient, clients: int, until) -> dict:
     elapsed = time.perf_counter() - began
     return {
         **summarize_ms(results["ms"]),
+        "max_ms": round(max(results["ms"], default=0), 1),
+        "over_5s": sum(ms > 5000 for ms in results["ms"]),
         "errors": results["errors"],
         "requests_per_s": round(len(results["ms"]) / elapsed, 2),
         "seconds": round(elapsed, 1),
@@ -147,7 +149,12 @@ async def measure(base_url: str, clients: int, seconds: float, data: bytes) -> d
         after = await phase(client, clients, quiet)
     quiet_ms = before.pop("_ms") + after.pop("_ms")
     during.pop("_ms")
-    without = {**summarize_ms(quiet_ms), "errors": before["errors"] + after["errors"]}
+    without = {
+        **summarize_ms(quiet_ms),
+        "max_ms": max(before["max_ms"], after["max_ms"]),
+        "over_5s": before["over_5s"] + after["over_5s"],
+        "errors": before["errors"] + after["errors"],
+    }
     return {
         "without_upload": without,
         "during_upload": during,
