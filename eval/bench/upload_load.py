@@ -35,6 +35,7 @@ from qa.pipeline import build_pipeline
 from qa.settings import Settings
 
 SQUAD_ARTICLES = Path("../shared/bench/squad-v2-dev/articles.jsonl")
+UPLOAD_STAGE = {"now": "none"}  # the uploaded file's state as last polled
 
 
 def upload_text(megabytes: float, articles: Path) -> tuple[bytes, str]:
@@ -71,6 +72,7 @@ async def ask_until(client: httpx.AsyncClient, stop: asyncio.Event, results: dic
         question = QUESTIONS[n % len(QUESTIONS)]
         n += 1
         began = time.perf_counter()
+        stage = UPLOAD_STAGE["now"]
         try:
             response = await client.post("/ask", json={"question": question})
             ok = response.status_code == 200
@@ -78,6 +80,9 @@ async def ask_until(client: httpx.AsyncClient, stop: asyncio.Event, results: dic
             ok = False
         results["ms"].append((time.perf_counter() - began) * 1000)
         results["errors"] += not ok
+        if results["ms"][-1] > 1000:  # where the upload was when a slow question began
+            slow = results.setdefault("over_1s_by_upload_stage", {})
+            slow[stage] = slow.get(stage, 0) + 1
 
 
 async def phase(client: httpx.AsyncClient, clients: int, until) -> dict:
@@ -91,6 +96,7 @@ async def phase(client: httpx.AsyncClient, clients: int, until) -> dict:
     await asyncio.gather(*askers)
     elapsed = time.perf_counter() - began
     return {
+        "over_1s_by_upload_stage": results.get("over_1s_by_upload_stage", {}),
         **summarize_ms(results["ms"]),
         "max_ms": round(max(results["ms"], default=0), 1),
         "over_5s": sum(ms > 5000 for ms in results["ms"]),
@@ -122,9 +128,11 @@ async def upload_and_wait(base_url: str, data: bytes) -> dict:
         location = response.headers["location"]
         while True:
             job = (await uploader.get(location)).json()
+            UPLOAD_STAGE["now"] = job["files"][0]["state"]
             if job["state"] in ("done", "failed"):
                 break
             await asyncio.sleep(0.2)
+        UPLOAD_STAGE["now"] = "none"
         if job["state"] != "done":
             raise RuntimeError(f"the upload job failed: {job['error']}")
         return {
