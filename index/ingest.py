@@ -9,6 +9,7 @@ from index.budget import shown_name
 from index.load import META_SUFFIX, SUPPORTED, Loaded, check_type, load_bytes, read_sidecar
 from index.normalize import normalize_text
 from index.split import document_id, split_document
+from qa.embeddings import Embedder
 from qa.errors import InputError, QAError, UnreadableDocument
 from qa.pipeline import IndexResult, Pipeline
 from qa.settings import IndexSettings
@@ -102,9 +103,11 @@ def plan_paths(
     return plan
 
 
-def chunk_document(pipeline: Pipeline, document: Document) -> list[Chunk]:
-    """The document's chunks, sized with the pipeline's embedding model."""
-    embedder = pipeline.embedder
+def chunk_document(
+    pipeline: Pipeline, document: Document, embedder: Embedder | None = None
+) -> list[Chunk]:
+    """The document's chunks, sized with the pipeline's embedding model (or `embedder`)."""
+    embedder = embedder or pipeline.embedder
     settings = pipeline.settings.index
     return split_document(
         document,

@@ -1,5 +1,6 @@
 """The packaged sentence-transformers model, loaded once, offline."""
 
+import copy
 import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -53,6 +54,20 @@ class Embedder(Embeddings):
         self.max_tokens = int(self.model.max_seq_length)
         self.batch_size = settings.batch_size
         self.name = Path(path).name if settings.model_path else "all-MiniLM-L6-v2"
+        self.threads = 0  # torch threads for encode_chunks in the calling thread; 0 = as set
+
+    def fork(self, threads: int = 0) -> "Embedder":
+        """The same weights with a tokenizer of its own, for count_tokens and encode_chunks
+        in another thread.
+
+        A fast tokenizer changes its truncation state on every call and refuses a second
+        thread meanwhile; the weights are only read, so they are shared. Torch's thread
+        count is per thread, so `threads` bounds the fork's share of the cores.
+        """
+        twin = copy.copy(self)
+        twin.tokenizer = copy.deepcopy(self.tokenizer)
+        twin.threads = threads
+        return twin
 
     def count_tokens(self, text: str) -> int:
         """Word pieces the model sees for `text`, without the two special tokens."""
@@ -87,7 +102,8 @@ class Embedder(Embeddings):
         keep their context and cost no extra encoding.
         """
         torch = self._torch
-        torch.set_num_threads(self._index_threads)
+        # a fork (an upload job's thread) keeps to its own share; otherwise indexing takes the cores
+        torch.set_num_threads(self.threads or self._index_threads)
         try:
             return self._encode_chunks(texts, sentences, progress)
         finally:

@@ -3,7 +3,7 @@
 import re
 import time
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from contextlib import nullcontext
 from functools import cached_property
 from typing import Any
 
@@ -19,18 +19,12 @@ from qa.retrieve import Retriever
 from qa.settings import Settings
 from qa.store import ChunkStore
 from qa.types import Answer, Chunk, Document, Turn
+from qa.write import DocumentWriter, Exclusive, IndexResult, StagedDocument
 
 # Bumped when chunking changes, so `qa index` replaces chunks cut the old way.
 CHUNKER_VERSION = "chunker-2"
 Progress = Callable[[int], None]
 StreamEvent = tuple[str, Any]
-
-
-@dataclass(frozen=True)
-class IndexResult:
-    doc_id: str
-    status: str  # "added", "replaced" or "unchanged"
-    chunks: int
 
 
 class Pipeline:
@@ -42,12 +36,18 @@ class Pipeline:
         self.store = ChunkStore(settings.store, encode=lambda texts: self.embedder.encode(texts))
         self.retriever = Retriever(settings.retrieval, self.store, self.catalog)
         self.answerer = build_answerer(settings)
-        self._recover()
+        self.writer = DocumentWriter(self.store, self.catalog)
+        self.writer.recover()
 
     @cached_property
     def embedder(self) -> Embedder:
         """The embedding model, loaded on first use."""
         return Embedder(self.settings.embeddings)
+
+    @cached_property
+    def indexing_embedder(self) -> Embedder:
+        """The same model with a tokenizer of its own, for indexing beside questions."""
+        return self.embedder.fork(self.settings.service.ingest_threads)
 
     @property
     def fingerprint(self) -> str:
@@ -71,21 +71,47 @@ class Pipeline:
 
     def is_current(self, document: Document) -> bool:
         """True when this exact document is already indexed with the current settings."""
-        view = self.catalog.view()
-        old = view.documents.get(document.doc_id)
-        return (
-            old is not None
-            and view.fingerprints[document.doc_id] == self.fingerprint
-            and (old.sha256, old.title, old.author, old.source)
-            == (document.sha256, document.title, document.author, document.source)
-        )
+        return self.writer.is_current(document, self.fingerprint)
 
     def embed_chunks(
-        self, chunks: Sequence[Chunk], progress: Progress | None = None
+        self,
+        chunks: Sequence[Chunk],
+        progress: Progress | None = None,
+        embedder: Embedder | None = None,
     ) -> tuple[np.ndarray, list[np.ndarray]]:
         """Chunk vectors and per-sentence vectors, in one forward pass per chunk."""
         relative = [tuple((a - c.start, b - c.start) for a, b in c.sentences) for c in chunks]
-        return self.embedder.encode_chunks([c.text for c in chunks], relative, progress)
+        embedder = embedder or self.embedder
+        return embedder.encode_chunks([c.text for c in chunks], relative, progress)
+
+    def stage_document(
+        self,
+        document: Document,
+        chunks: Sequence[Chunk],
+        progress: Progress | None = None,
+        embedder: Embedder | None = None,
+    ) -> StagedDocument:
+        """Embed a document's chunks, ready for commit_document; takes no lock, writes nothing.
+
+        Beside questions, pass `indexing_embedder`: the shared one's tokenizer is not
+        safe to use from two threads at once.
+        """
+        if not chunks:
+            raise InputError(f"{document.source}: no text to index")
+        chunk_vecs, sentence_vecs = self.embed_chunks(chunks, progress, embedder)
+        return StagedDocument(
+            document, tuple(chunks), chunk_vecs, tuple(sentence_vecs), self.fingerprint
+        )
+
+    def commit_document(
+        self,
+        staged: StagedDocument,
+        exclusive: Exclusive = nullcontext,
+        write_batch: int | None = None,
+    ) -> IndexResult:
+        """Write a staged document: Chroma (in upserts of `write_batch` chunks), then the
+        catalog inside `exclusive()`, which is held only for the catalog transaction."""
+        return self.writer.commit(staged, exclusive, write_batch)
 
     def add_document(
         self,
@@ -102,35 +128,20 @@ class Pipeline:
             raise InputError(f"{document.source}: no text to index")
         if self.is_current(document):
             return IndexResult(document.doc_id, "unchanged", len(chunks))
-        self._recover()
-        old = set(self.catalog.view().by_doc.get(document.doc_id, []))
-        chunk_vecs, sentence_vecs = vectors or self.embed_chunks(chunks, progress)
-        new = {c.chunk_id for c in chunks}
-        # Chroma first, marked pending; the catalog commit is what makes the chunks visible.
-        self.catalog.mark_pending(new - old)
-        self.store.upsert(list(chunks), chunk_vecs, {document.doc_id: document.title})
-        self.catalog.replace_document(
-            document, self.fingerprint, list(chunks), sentence_vecs, stale=old - new
+        if vectors is None:
+            return self.commit_document(self.stage_document(document, chunks, progress))
+        staged = StagedDocument(
+            document, tuple(chunks), vectors[0], tuple(vectors[1]), self.fingerprint
         )
-        self._recover()
-        return IndexResult(document.doc_id, "replaced" if old else "added", len(chunks))
+        return self.commit_document(staged)
 
-    def remove_document(self, doc_id: str) -> int:
+    def remove_document(self, doc_id: str, exclusive: Exclusive = nullcontext) -> int:
         """Delete a document and all its chunks; returns how many chunks went."""
-        chunks = len(self.catalog.view().by_doc.get(doc_id, []))
-        self.document(doc_id)
-        self.catalog.remove_document(doc_id)
-        self._recover()
-        return chunks
+        return self.writer.remove(doc_id, exclusive)
 
-    def _recover(self) -> None:
+    def recover(self) -> None:
         """Finish what an interrupted write left: delete Chroma chunks the catalog disowns."""
-        pending = self.catalog.pending()
-        if not pending:
-            return
-        live = pending & set(self.catalog.view().chunks)
-        self.store.delete(pending - live)
-        self.catalog.clear_pending(pending)
+        self.writer.recover()
 
     # -- answering -------------------------------------------------------------------------
 

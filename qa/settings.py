@@ -154,6 +154,18 @@ class ServiceSettings(BaseModel):
         description="Allow `qa serve` on a non-loopback address without an API key "
         "(anyone who reaches it can add and delete documents)",
     )
+    # Uploads are indexed as jobs beside questions (service/jobs.py).
+    max_waiting_uploads: int = Field(
+        8, ge=1, le=10_000, description="Uploads queued behind the one being indexed; more get 503"
+    )
+    jobs_kept: int = Field(100, ge=1, le=100_000, description="Finished jobs /jobs/{id} remembers")
+    ingest_threads: int = Field(
+        1, ge=0, le=64, description="Torch threads an upload is embedded with (0 = torch's default)"
+    )
+    write_burst: int = Field(20, ge=1, description="Writes a client may send at once")
+    write_per_minute: float = Field(
+        60, gt=0, description="Writes per minute a client may keep up (per client address)"
+    )
 
     @field_validator("api_key", mode="before")
     @classmethod

@@ -11,10 +11,10 @@ from fastapi_offline import FastAPIOffline
 
 from qa.settings import Settings
 from service.errors import install_error_handlers
-from service.limits import BodyLimit
+from service.limits import BodyLimit, WriteGuard
 from service.methods import handle_method_not_allowed
 from service.openapi import install_openapi
-from service.routes import ask, documents, health, openai_compat, web
+from service.routes import ask, documents, health, jobs, openai_compat, web
 from service.state import ServiceState
 
 _DESCRIPTION = (
@@ -50,7 +50,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     app.add_exception_handler(405, handle_method_not_allowed)
     install_openapi(app, settings)
-    for module in (ask, documents, health, openai_compat, web):
+    for module in (ask, documents, jobs, health, openai_compat, web):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=web.WEB_DIR), name="static")
 
@@ -60,6 +60,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         upload_bytes=int(service.max_upload_mb * 1e6),
         other_bytes=service.max_request_kb * 1000,
     )
+    app.add_middleware(WriteGuard, settings=service)  # outside BodyLimit: 401/429 before 413
     if service.cors_origins:  # off unless configured; outermost, so errors carry CORS headers
         app.add_middleware(
             CORSMiddleware,

@@ -39,16 +39,28 @@ def get_service_settings(state: StateDep) -> ServiceSettings:
 ServiceSettingsDep = Annotated[ServiceSettings, Depends(get_service_settings)]
 
 
+UNAUTHORIZED = "this endpoint needs the API key in the X-API-Key header"
+
+
+def api_key_accepted(settings: ServiceSettings, given: str | None) -> bool:
+    """True when no key is configured, or `given` matches it (compared in constant time)."""
+    if settings.api_key is None:
+        return True
+    expected = settings.api_key.get_secret_value().encode()
+    return bool(given) and hmac.compare_digest((given or "").encode(), expected)
+
+
 def require_api_key(
     settings: ServiceSettingsDep,
     given: Annotated[str | None, Depends(_api_key_header)],
 ) -> None:
-    """Pass when no key is configured, or when the X-API-Key header matches it."""
-    if settings.api_key is None:
-        return
-    expected = settings.api_key.get_secret_value().encode()
-    if not given or not hmac.compare_digest(given.encode(), expected):
-        raise Unauthorized("this endpoint needs the API key in the X-API-Key header")
+    """Pass when no key is configured, or when the X-API-Key header matches it.
+
+    WriteGuard (service/limits.py) has already refused a wrong key before the body was
+    read; this dependency puts the key in the OpenAPI schema and guards direct calls.
+    """
+    if not api_key_accepted(settings, given):
+        raise Unauthorized(UNAUTHORIZED)
 
 
 ApiKeyDep = Depends(require_api_key)

@@ -39,9 +39,26 @@ class NotReady(QAError):
     code = "not_ready"
 
 
+class JobNotFound(InputError):
+    """A job id this server does not know, or has forgotten (only the last jobs are kept)."""
+
+    code = "job_not_found"
+
+
+class ServiceBusy(QAError):
+    """Too many uploads already wait to be indexed; the client should come back later."""
+
+    code = "busy"
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
 # Most specific first: the first class an error is an instance of decides its status.
 STATUS: tuple[tuple[type[QAError], int], ...] = (
     (DocumentNotFound, 404),
+    (JobNotFound, 404),
     (UnsupportedFileType, 415),
     (PayloadTooLarge, 413),
     (UnreadableDocument, 422),
@@ -49,6 +66,7 @@ STATUS: tuple[tuple[type[QAError], int], ...] = (
     (Unauthorized, 401),
     (StoreUnavailable, 503),
     (NotReady, 503),
+    (ServiceBusy, 503),
     (BackendError, 502),
     (ConfigError, 500),
 )
@@ -60,6 +78,7 @@ _HTTP_CODES = {
     405: "method_not_allowed",
     413: "payload_too_large",
     415: "unsupported_media_type",
+    429: "rate_limited",
 }
 
 
@@ -81,6 +100,8 @@ async def handle_qa_error(request: Request, exc: Exception) -> JSONResponse:
     if status >= 500:
         log.warning("%s %s: %s", request.method, request.url.path, exc.message)
     headers = {"WWW-Authenticate": "ApiKey"} if status == 401 else None
+    if isinstance(exc, ServiceBusy):
+        headers = {"Retry-After": str(exc.retry_after)}
     return error_response(status, exc.code, exc.message, headers)
 
 

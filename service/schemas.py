@@ -289,3 +289,39 @@ STREAM_EVENTS: dict[str, type[BaseModel]] = {
     "done": AnswerDone,
     "error": ErrorResponse,
 }
+
+
+# -- upload jobs (service/jobs.py) -------------------------------------------------------------
+
+FileState = Literal["queued", "parsing", "embedding", "committing", "done", "failed", "skipped"]
+
+
+class FileProgress(BaseModel):
+    """One file of an upload job: where it is, and its outcome once it has one."""
+
+    name: str
+    size: int = Field(description="Bytes received")
+    state: FileState = Field(
+        description="queued, parsing, embedding, committing; then done (written), skipped "
+        "(the same content was already indexed) or failed"
+    )
+    progress: float = Field(ge=0, le=1, description="Share of this file's chunks embedded")
+    chunks_done: int
+    chunks_total: int = Field(description="0 until the file is chunked")
+    result: UploadResult | None = Field(None, description="Set once the file is done or skipped")
+    error: ErrorDetail | None = Field(None, description="Why the file was not written")
+
+
+class JobResponse(BaseModel):
+    """An upload job: per-file progress, and which files are in the index."""
+
+    job_id: str
+    state: Literal["queued", "running", "done", "failed"] = Field(
+        description="done: every file applied; failed: see not_applied and each file's error"
+    )
+    created: float = Field(description="Unix time the upload was accepted")
+    finished: float | None = None
+    files: list[FileProgress]
+    applied: list[str] = Field(description="Files whose content the index now holds")
+    not_applied: list[str] = Field(description="Files not written; sending them again is safe")
+    error: ErrorDetail | None = Field(None, description="The failure that stopped the job")

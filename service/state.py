@@ -7,6 +7,7 @@ from qa.errors import StoreUnavailable
 from qa.pipeline import Pipeline, build_pipeline
 from qa.settings import Settings
 from service.errors import NotReady
+from service.jobs import JobRunner
 from service.locks import ReadWriteLock
 
 log = logging.getLogger("service")
@@ -22,6 +23,7 @@ class ServiceState:
         self._building = threading.Lock()
         self._warmed = threading.Event()
         self._warming: threading.Thread | None = None
+        self.jobs = JobRunner(self.pipeline, self.lock, settings.service)
 
     @property
     def built(self) -> bool:
@@ -71,6 +73,7 @@ class ServiceState:
         return self._pipeline
 
     def close(self) -> None:
+        self.jobs.close()
         if self._pipeline is not None:
             self._pipeline.close()
             self._pipeline = None
@@ -79,8 +82,8 @@ class ServiceState:
 def warm(pipeline: Pipeline) -> None:
     """Load the model and run it once, so the first question pays no start-up cost.
 
-    Also run after every index change: chunking counts tokens without truncation, and the
-    tokenizer must be back in the query's configuration before questions run side by side.
+    Upload jobs chunk and embed with the pipeline's indexing_embedder, whose tokenizer is
+    their own, so the questions' tokenizer keeps its configuration.
     """
     pipeline.embedder.encode(["warm-up"])
 

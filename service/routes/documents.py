@@ -1,35 +1,36 @@
 """The indexed documents: list, read, upload (multipart), delete."""
 
-from typing import Annotated
+import asyncio
+from functools import partial
+from typing import Annotated, Any
 
-from fastapi import APIRouter, File, Path, UploadFile
-from fastapi.concurrency import run_in_threadpool
+from fastapi import APIRouter, Depends, File, Path, Query, Response, UploadFile
+from fastapi.responses import JSONResponse
 
-from index.ingest import build_document, chunk_document
+from index.ingest import build_document
 from index.load import load_bytes
-from qa.errors import InputError
-from qa.pipeline import Pipeline
+from qa.errors import QAError
+from qa.settings import IndexSettings
 from qa.types import Document
-from service.deps import ApiKeyDep, PipelineDep, StateDep
-from service.errors import PayloadTooLarge
+from service.deps import ApiKeyDep, PipelineDep, StateDep, get_pipeline
+from service.errors import error_response, status_of
 from service.schemas import (
     DOC_ID_PATTERN,
     DeleteResponse,
     DocumentDetail,
     DocumentList,
     DocumentSummary,
+    JobResponse,
     UploadResponse,
-    UploadResult,
     error_responses,
 )
-from service.state import ServiceState, warm
+from service.upload import IncomingFile, check_file_count, check_upload, upload_name
 
 router = APIRouter(prefix="/documents", tags=["documents"])
 
 DocIdPath = Annotated[
     str, Path(pattern=DOC_ID_PATTERN, max_length=80, description="A document id from /documents")
 ]
-_CONTROL = {chr(c) for c in range(32)} | {"\x7f"}
 
 
 @router.get("", response_model=DocumentList, responses=error_responses(503))
@@ -48,64 +49,54 @@ def get_document(doc_id: DocIdPath, pipeline: PipelineDep) -> DocumentDetail:
 
 @router.post(
     "",
-    status_code=201,
-    response_model=UploadResponse,
-    dependencies=[ApiKeyDep],
-    responses=error_responses(400, 401, 413, 415, 422, 503),
+    status_code=202,
+    response_model=JobResponse,
+    dependencies=[ApiKeyDep, Depends(get_pipeline)],
+    responses={
+        201: {"model": UploadResponse, "description": "With ?wait=true: every file applied"},
+        202: {"description": "Accepted: follow Location (/jobs/{job_id}) for progress"},
+        **error_responses(400, 401, 413, 415, 422, 429, 503),
+    },
 )
 async def upload_documents(
     files: Annotated[list[UploadFile], File(description="One or more .txt .md .html .pdf files")],
-    pipeline: PipelineDep,
     state: StateDep,
-) -> UploadResponse:
-    """Index uploaded files with the CLI's loaders; a file with the same name replaces its
-    earlier version. Every file is checked before any is written."""
-    limit = state.settings.service.max_upload_files
-    if len(files) > limit:
-        raise PayloadTooLarge(f"{len(files)} files sent; at most {limit} per upload")
-    named = [(upload_name(f.filename), await f.read()) for f in files]
-    return await run_in_threadpool(index_uploads, pipeline, state, named)
+    response: Response,
+    wait: Annotated[
+        bool, Query(description="Answer when indexing has finished: 201 with the outcome")
+    ] = False,
+) -> Any:
+    """Index uploaded files with the CLI's loaders, as a job; a file with the same name
+    replaces its earlier version. Every file is checked before any is written."""
+    check_file_count(len(files), state.settings)
+    incoming = [IncomingFile(upload_name(f.filename), await f.read()) for f in files]
+    check_upload(incoming, state.settings)
+    job = state.jobs.submit(incoming, partial(load_upload, limits=state.settings.index))
+    location = f"/jobs/{job.job_id}"
+    if not wait:
+        response.headers["Location"] = location
+        return state.jobs.describe(job)
+    assert job.future is not None
+    await asyncio.wrap_future(job.future)
+    return upload_outcome(state.jobs.describe(job), job.cause, location)
 
 
-def upload_name(filename: str | None) -> str:
-    """The file's own name, without any folders a client put in front of it."""
-    name = (filename or "").replace("\\", "/").rsplit("/", 1)[-1].strip()
-    if not name or name.startswith(".") or len(name) > 200 or set(name) & _CONTROL:
-        raise InputError(f"unusable file name {filename!r}: give each file a plain name")
-    return name
+def load_upload(name: str, data: bytes, limits: IndexSettings) -> Document:
+    """An uploaded file's document, read with the CLI's loaders within the parse budget
+    (run by the upload job)."""
+    return build_document(name, load_bytes(name, data, limits))
 
 
-def index_uploads(
-    pipeline: Pipeline, state: ServiceState, named: list[tuple[str, bytes]]
-) -> UploadResponse:
-    max_bytes = int(state.settings.index.max_file_mb * 1e6)
-    documents: list[Document] = []
-    for name, data in named:
-        if len(data) > max_bytes:
-            raise PayloadTooLarge(
-                f"{name}: {len(data) / 1e6:.1f} MB is over the {max_bytes / 1e6:.1f} MB "
-                "limit per file"
-            )
-        if any(d.source == name for d in documents):
-            raise InputError(f"{name} is in the upload twice")
-        documents.append(build_document(name, load_bytes(name, data, state.settings.index)))
-    with state.lock.writing():
-        chunks = {d.doc_id: chunk_document(pipeline, d) for d in documents}
-        for document in documents:
-            if not chunks[document.doc_id]:
-                raise InputError(f"{document.source}: no text to index")
-        try:
-            results = [pipeline.add_document(d, chunks[d.doc_id]) for d in documents]
-        finally:
-            warm(pipeline)
-    return UploadResponse(
-        documents=[
-            UploadResult(
-                doc_id=d.doc_id, title=d.title, source=d.source, status=r.status, chunks=r.chunks
-            )
-            for d, r in zip(documents, results, strict=True)
-        ]
-    )
+def upload_outcome(job: JobResponse, cause: QAError | None, location: str) -> JSONResponse:
+    """A finished job as ?wait=true answers it: 201 with every file, or the failure."""
+    if job.state == "done" or cause is None:
+        results = [f.result for f in job.files if f.result is not None]
+        return JSONResponse(UploadResponse(documents=results).model_dump(), status_code=201)
+    message = cause.message
+    if job.applied:
+        message += f" (applied: {', '.join(job.applied)}; not applied: "
+        message += f"{', '.join(job.not_applied)}; see {location})"
+    return error_response(status_of(cause), cause.code, message, {"Location": location})
 
 
 @router.delete(
@@ -116,6 +107,5 @@ def index_uploads(
 )
 def delete_document(doc_id: DocIdPath, pipeline: PipelineDep, state: StateDep) -> DeleteResponse:
     """Delete a document and all its chunks."""
-    with state.lock.writing():
-        removed = pipeline.remove_document(doc_id)
+    removed = pipeline.remove_document(doc_id, exclusive=state.lock.writing)
     return DeleteResponse(doc_id=doc_id, chunks_removed=removed)

@@ -3,6 +3,7 @@
 import { $, el, errorMessage } from "./dom.js";
 import { forgetDocument, showSource } from "./source.js";
 import { readEvents } from "./sse.js";
+import { describeFile, uploadFiles } from "./upload.js";
 
 const MAX_HISTORY_TURNS = 20;
 const history = []; // {role, content}, oldest first; the server keeps no conversation state
@@ -257,28 +258,18 @@ async function upload(event) {
     status.textContent = "Choose one or more files first.";
     return;
   }
-  const form = new FormData();
-  for (const file of input.files) form.append("files", file, file.name);
-  const headers = {};
-  const key = $("api-key").value.trim();
-  if (key) headers["X-API-Key"] = key;
-  status.textContent = "Indexing…";
+  status.textContent = "Uploading…";
   $("upload-button").disabled = true;
   try {
-    const response = await fetch("/documents", { method: "POST", body: form, headers });
-    if (!response.ok) {
-      status.textContent = `Upload refused: ${await errorMessage(response)}`;
-      return;
-    }
-    const { documents } = await response.json();
-    for (const doc of documents) forgetDocument(doc.doc_id);
+    const job = await uploadFiles(input.files, $("api-key").value.trim());
+    for (const file of job.files) if (file.result) forgetDocument(file.result.doc_id);
     input.value = "";
     await loadDocuments();
-    status.textContent = documents
-      .map((d) => `${d.source}: ${d.status} (${d.chunks} chunks)`)
-      .join("; ");
+    status.textContent = job.files.map((f) => `${f.name}: ${describeFile(f)}`).join("; ");
   } catch (error) {
-    status.textContent = `Upload failed: ${error.message}`;
+    status.textContent = error.message.startsWith("Upload refused")
+      ? error.message
+      : `Upload failed: ${error.message}`;
   } finally {
     $("upload-button").disabled = false;
   }

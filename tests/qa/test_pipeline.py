@@ -181,7 +181,7 @@ def test_a_failed_replacement_keeps_the_old_version_whole(pipeline_factory, corp
     assert all(NEW_SENTENCE not in p.text for p in answer.passages)
     assert pipeline.ask("What did Russia veto in March?").citations[0].quote == OLD_SENTENCE
 
-    pipeline._recover()  # what the next run does first
+    pipeline.recover()  # what the next run does first
     assert snapshot(pipeline) == before
     assert [r.status for r in index_folder(pipeline, corpus)][1] == "replaced"
     assert NEW_SENTENCE in pipeline.document(doc_id).text

@@ -2,6 +2,7 @@
 
 import json
 import os
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -122,6 +123,66 @@ def test_upload_a_file_and_ask_about_it(page, writable_url, tmp_path):
     assert "Ingrid Halvorsen" in turn.locator(".answer-text").inner_text()
     turn.locator("a.cite").first.click()
     expect(page.locator("#source-text mark.quote")).to_contain_text("Ingrid Halvorsen")
+
+
+PART_WAY = """name => {
+    const row = [...document.querySelectorAll("#upload-files li")]
+        .find((r) => r.textContent.includes(name));
+    const bar = row?.querySelector("progress");
+    return row?.dataset.state === "embedding" && bar.value > 0 && bar.value < 1
+        && /embedding \\d+ of \\d+ chunks/.test(row.textContent);
+}"""
+
+
+def test_upload_shows_a_progress_bar_per_file_and_each_files_outcome(page, writable_url, tmp_path):
+    ledger = tmp_path / "ledger.txt"
+    ledger.write_text(
+        " ".join(
+            f"In year {1800 + i} the harbour ledger entry {i} was checked by clerk {i % 31}."
+            for i in range(3000)
+        ),
+        encoding="utf-8",
+    )
+    repeat = tmp_path / "repeat.txt"
+    repeat.write_text("The ferry to Vesterby leaves at dawn every Tuesday.", encoding="utf-8")
+    page.goto(writable_url)
+    page.fill("#api-key", API_KEY)
+    page.set_input_files("#files", str(repeat))
+    page.click("#upload-button")
+    expect(page.locator("#upload-status")).to_contain_text("repeat.txt: added (1 chunks)")
+
+    page.set_input_files("#files", [str(ledger), str(repeat)])
+    page.click("#upload-button")
+    rows = page.locator("#upload-files li")
+    expect(rows).to_have_count(2)
+
+    def row(name: str):
+        return rows.filter(has=page.get_by_text(name, exact=True))
+
+    ledger_row = row("ledger.txt")
+    # While it is embedded, the ledger's bar is part-way and its note says how far.
+    page.wait_for_function(PART_WAY, arg="ledger.txt", timeout=TIMEOUT_MS)
+    # Then each file's outcome: the ledger added, the repeated file unchanged.
+    expect(ledger_row).to_have_attribute("data-state", "done", timeout=TIMEOUT_MS * 3)
+    expect(ledger_row.locator(".file-note")).to_contain_text(re.compile(r"added \(\d+ chunks\)"))
+    assert ledger_row.locator("progress").get_attribute("value") == "1"
+    repeat_row = row("repeat.txt")
+    expect(repeat_row).to_have_attribute("data-state", "skipped")
+    expect(repeat_row.locator(".file-note")).to_have_text("unchanged (1 chunks)")
+    expect(page.locator("#upload-status")).to_contain_text("ledger.txt: added")
+    expect(page.locator("#documents li", has_text="ledger")).to_have_count(1)
+
+    bad = tmp_path / "bad.txt"
+    bad.write_bytes("café crème".encode("latin-1"))
+    good = tmp_path / "good.txt"
+    good.write_text("A perfectly readable note about lanterns.", encoding="utf-8")
+    page.set_input_files("#files", [str(good), str(bad)])
+    page.click("#upload-button")
+    expect(row("bad.txt")).to_have_attribute("data-state", "failed", timeout=TIMEOUT_MS)
+    expect(row("bad.txt")).to_contain_text("not UTF-8")
+    expect(row("good.txt")).to_have_attribute("data-state", "failed")
+    expect(row("good.txt")).to_contain_text("not written: bad.txt failed")
+    expect(page.locator("#documents li", has_text="good")).to_have_count(0)
 
 
 def test_markup_in_a_document_is_shown_as_text_and_never_runs(page, writable_url, tmp_path):

@@ -25,7 +25,9 @@ def test_documents_lists_the_sample_corpus_and_serves_full_text(client):
 
 
 def test_upload_then_ask_then_delete(writer):
-    response = writer.post("/documents", files=[("files", ("vesterby.txt", NEW_FACT.encode()))])
+    response = writer.post(
+        "/documents?wait=true", files=[("files", ("vesterby.txt", NEW_FACT.encode()))]
+    )
     assert response.status_code == 201, response.text
     (result,) = response.json()["documents"]
     assert result["status"] == "added" and result["source"] == "vesterby.txt"
@@ -47,13 +49,15 @@ def test_upload_then_ask_then_delete(writer):
 
 
 def test_same_source_upload_replaces_and_several_files_go_in_one_request(writer):
-    first = writer.post("/documents", files=[("files", ("notes.md", b"# Notes\n\nAlpha beta."))])
+    first = writer.post(
+        "/documents?wait=true", files=[("files", ("notes.md", b"# Notes\n\nAlpha beta."))]
+    )
     assert first.json()["documents"][0]["status"] == "added"
     files = [
         ("files", ("notes.md", b"# Notes\n\nThe quarterly budget review moved to Thursday.")),
         ("files", ("page.html", b"<html><title>Page</title><body><p>Gamma delta.</p></body>")),
     ]
-    second = writer.post("/documents", files=files)
+    second = writer.post("/documents?wait=true", files=files)
     assert second.status_code == 201, second.text
     results = {r["source"]: r for r in second.json()["documents"]}
     assert results["notes.md"]["status"] == "replaced"
@@ -68,7 +72,7 @@ def test_same_source_upload_replaces_and_several_files_go_in_one_request(writer)
 def test_a_bad_file_stops_the_whole_upload_before_anything_is_written(writer):
     before = writer.get("/documents").json()["documents"]
     files = [("files", ("good.txt", b"Perfectly good text here.")), ("files", ("bad.exe", b"MZ"))]
-    response = writer.post("/documents", files=files)
+    response = writer.post("/documents?wait=true", files=files)
     assert response.status_code == 415
     assert writer.get("/documents").json()["documents"] == before
 
@@ -111,7 +115,9 @@ def test_questions_keep_being_answered_while_documents_change(writer, writable_u
     try:
         text = " ".join(f"Line {i} of the busy document mentions item {i}." for i in range(150))
         for _ in range(2):
-            response = writer.post("/documents", files=[("files", ("busy.txt", text.encode()))])
+            response = writer.post(
+                "/documents?wait=true", files=[("files", ("busy.txt", text.encode()))]
+            )
             assert response.status_code == 201, response.text
             doc_id = response.json()["documents"][0]["doc_id"]
             assert writer.delete(f"/documents/{doc_id}").status_code == 200

@@ -76,7 +76,7 @@ def test_upload_errors(writer):
         ("broken.pdf", b"%PDF-1.4 not really"),
     ]
     for name, data in unreadable:
-        assert error_of(writer.post("/documents", files=upload(name, data)), 422) == (
+        assert error_of(writer.post("/documents?wait=true", files=upload(name, data)), 422) == (
             "unreadable_document"
         ), name
     twice = upload("a.txt", b"Some text.") + upload("a.txt", b"Other text.")

@@ -3,7 +3,7 @@
 from fastapi.routing import APIRoute
 from openapi_spec_validator import validate
 
-from service.routes import ask, documents, health, openai_compat, web
+from service.routes import ask, documents, health, jobs, openai_compat, web
 
 
 def test_healthz_and_readyz(client):
@@ -16,7 +16,7 @@ def test_openapi_schema_validates_and_lists_every_route(client):
     validate(schema)
     routes = {
         (route.path, method)
-        for module in (ask, documents, health, openai_compat, web)
+        for module in (ask, documents, health, jobs, openai_compat, web)
         for route in module.router.routes
         if isinstance(route, APIRoute) and route.include_in_schema
         for method in route.methods - {"HEAD", "OPTIONS"}

@@ -33,7 +33,7 @@ def test_ready_while_chroma_answers_then_503_when_it_stops(tmp_path):
         with serve(create_app(settings)) as url, httpx.Client(base_url=url, timeout=60) as c:
             assert c.get("/readyz").status_code == 200
             upload = [("files", ("kiwi.txt", b"The kiwi is a flightless bird from New Zealand."))]
-            assert c.post("/documents", files=upload).status_code == 201
+            assert c.post("/documents?wait=true", files=upload).status_code == 201
             answer = c.post("/ask", json={"question": "Where is the kiwi bird from?"}).json()
             assert "New Zealand" in answer["text"]
 
