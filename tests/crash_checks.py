@@ -10,6 +10,7 @@ store per process, so a process must not read a store that another one wrote aft
 import json
 import os
 import random
+import sqlite3
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -168,6 +169,15 @@ def write_corpus(folder: Path, count: int, seed: int = 0) -> list[Path]:
         file.write_text(f"Notice {number}\n\n" + "\n\n".join(paragraphs) + "\n", "utf-8")
         files.append(file)
     return files
+
+
+def indexed_documents(store: Path) -> int:
+    """How many documents the catalog lists right now (0 before it exists)."""
+    try:
+        with sqlite3.connect(f"file:{store / 'catalog.sqlite'}?mode=ro", uri=True) as db:
+            return db.execute("SELECT count(*) FROM documents").fetchone()[0]
+    except sqlite3.Error:
+        return 0
 
 
 def _no_encoder(texts: object) -> object:
