@@ -13,6 +13,7 @@ import random
 import sqlite3
 import subprocess
 import sys
+from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -174,7 +175,8 @@ def write_corpus(folder: Path, count: int, seed: int = 0) -> list[Path]:
 def indexed_documents(store: Path) -> int:
     """How many documents the catalog lists right now (0 before it exists)."""
     try:
-        with sqlite3.connect(f"file:{store / 'catalog.sqlite'}?mode=ro", uri=True) as db:
+        db = sqlite3.connect(f"file:{store / 'catalog.sqlite'}?mode=ro", uri=True)
+        with closing(db):
             return db.execute("SELECT count(*) FROM documents").fetchone()[0]
     except sqlite3.Error:
         return 0
