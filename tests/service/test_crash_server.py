@@ -1,0 +1,124 @@
+"""kill -9 of `qa serve` during uploads (seeded moments): after a restart on the same store,
+every document is there whole or not at all, and the catalog and Chroma agree."""
+
+import os
+import random
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+import pytest
+
+from index.ingest import index_documents, plan_paths
+from tests.conftest import PipelineFactory, free_port, wait_for_http
+from tests.crash_checks import (
+    check_recovered,
+    check_unrecovered,
+    check_whole_documents,
+    indexed_documents,
+    read_state,
+    read_states_fresh,
+    write_corpus,
+)
+
+pytestmark = pytest.mark.server
+
+QA = Path(sys.executable).parent / "qa"
+API_KEY = "crash-test-key"
+FILES = 40
+PER_UPLOAD = 5
+
+
+@contextmanager
+def qa_serve(store: Path, log: Path) -> Iterator[tuple[str, subprocess.Popen]]:
+    """`qa serve` on a free loopback port over `store`; yields its URL once it is ready."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("QA_")}
+    env.update(
+        HF_HUB_OFFLINE="1",
+        TRANSFORMERS_OFFLINE="1",
+        QA_STORE__PATH=str(store),
+        QA_SERVICE__API_KEY=API_KEY,
+    )
+    port = free_port()
+    with log.open("ab") as out:
+        process = subprocess.Popen(
+            [str(QA), "serve", "--host", "127.0.0.1", "--port", str(port)],
+            cwd=store.parent,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_for_http(f"{url}/readyz", timeout=180)
+        yield url, process
+    finally:
+        if process.poll() is None:
+            process.send_signal(signal.SIGINT)
+        process.wait(timeout=60)
+
+
+def upload_all(url: str, files: list[Path]) -> None:
+    """POST the files a few at a time until done or the server goes away."""
+    with httpx.Client(base_url=url, timeout=300, headers={"X-API-Key": API_KEY}) as client:
+        for first in range(0, len(files), PER_UPLOAD):
+            batch = [
+                ("files", (f.name, f.read_bytes(), "text/plain"))
+                for f in files[first:][:PER_UPLOAD]
+            ]
+            try:
+                client.post("/documents", params={"wait": "true"}, files=batch)
+            except httpx.TransportError:
+                return
+
+
+def kill_during_uploads(
+    url: str, server: subprocess.Popen, store: Path, files: list[Path], rng: random.Random
+) -> None:
+    """Upload in a thread; SIGKILL the server once the catalog has grown by a random number
+    of documents (at least one), plus a random fraction of a second."""
+    start = indexed_documents(store)
+    target = start + rng.randrange(1, max(2, FILES - start - 2))
+    delay = rng.uniform(0, 0.4)
+    uploader = threading.Thread(target=upload_all, args=(url, files), daemon=True)
+    uploader.start()
+    deadline = time.monotonic() + 300
+    while indexed_documents(store) < target:
+        assert uploader.is_alive() and time.monotonic() < deadline, "the uploads stalled"
+        time.sleep(0.02)
+    time.sleep(delay)
+    server.send_signal(signal.SIGKILL)
+    server.wait(timeout=60)
+    uploader.join(timeout=60)
+
+
+def test_server_killed_during_uploads(tmp_path: Path, pipeline_factory: PipelineFactory) -> None:
+    files = write_corpus(tmp_path / "corpus", FILES, seed=7)
+    clean_pipeline = pipeline_factory("clean")
+    index_documents(clean_pipeline, plan_paths([tmp_path / "corpus"], 10**8).documents)
+    clean = read_state(tmp_path / "clean")
+    store = tmp_path / "store"
+    log = tmp_path / "serve.log"
+    recovered = None
+    for seed in (21, 22, None):
+        with qa_serve(store, log) as (url, server):
+            if recovered is not None:  # the restarted server lists exactly the whole documents
+                listed = httpx.get(f"{url}/documents", timeout=60).json()["documents"]
+                assert {d["doc_id"]: d["chunks"] for d in listed} == {
+                    doc_id: len(ids) for doc_id, ids in recovered.by_doc.items()
+                }
+            if seed is None:
+                break
+            kill_during_uploads(url, server, store, files, random.Random(seed))
+        killed, recovered = read_states_fresh(store)
+        check_unrecovered(killed)
+        check_whole_documents(killed, clean)
+        check_recovered(recovered)
+        check_whole_documents(recovered, clean)
+        assert recovered.by_doc, "the kill came after some documents were written"
