@@ -103,7 +103,7 @@ def upload_outcome(job: JobResponse, cause: QAError | None, location: str) -> JS
     "/{doc_id}",
     response_model=DeleteResponse,
     dependencies=[ApiKeyDep],
-    responses=error_responses(401, 404, 422, 503),
+    responses=error_responses(401, 404, 422, 429, 503),
 )
 def delete_document(doc_id: DocIdPath, pipeline: PipelineDep, state: StateDep) -> DeleteResponse:
     """Delete a document and all its chunks."""

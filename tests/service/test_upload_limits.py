@@ -38,7 +38,8 @@ def budget_client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[httpx.Cl
 
 
 def upload(client: httpx.Client, name: str, data: bytes) -> httpx.Response:
-    return client.post("/documents", files=[("files", (name, data))])
+    """Upload and wait for the job's outcome (201, or the failure's own status)."""
+    return client.post("/documents?wait=true", files=[("files", (name, data))])
 
 
 def test_a_page_of_20000_paragraphs_is_indexed(budget_client):
