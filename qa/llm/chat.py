@@ -55,14 +55,24 @@ def prompt_texts(context: AnswerContext, keep: int) -> list[str]:
 
 
 def passage_blocks(context: AnswerContext, settings: LLMSettings) -> str:
-    """The first max_passages passages, cut to passage_sentences each, numbered, fenced as data."""
+    """The first max_passages passages, cut to passage_sentences each, numbered, fenced as data.
+
+    A document's title heads its first passage only; later ones from the same document point
+    back to it, which reads shorter (prompt reading is most of a local model's time).
+    """
     template = load_prompt("passage")
     texts = prompt_texts(context, settings.passage_sentences)
-    return "\n\n".join(
-        template.format(number=n, title=p.title, text=text.replace("</passage", "< /passage"))
-        for n, (p, text) in enumerate(zip(context.passages, texts, strict=True), start=1)
-        if n <= settings.max_passages
-    )
+    blocks: list[str] = []
+    first_of: dict[str, int] = {}
+    for n, (p, text) in enumerate(zip(context.passages, texts, strict=True), start=1):
+        if n > settings.max_passages:
+            break
+        seen = first_of.get(p.doc_id)
+        title = p.title if seen is None else f"(same document as [{seen}])"
+        first_of.setdefault(p.doc_id, n)
+        body = text.replace("</passage", "< /passage")
+        blocks.append(template.format(number=n, title=title, text=body))
+    return "\n\n".join(blocks)
 
 
 class ChatAnswerer:

@@ -78,6 +78,7 @@ class LocalModel:
 
     def __post_init__(self) -> None:
         self.lock = threading.Lock()
+        self._system_states: dict[str, Any] = {}  # rendered system turn -> llama state after it
         self._yes = self._token_ids(_YES)
         self._no = self._token_ids(_NO)
 
@@ -93,6 +94,7 @@ class LocalModel:
         """The reply's text as it is written."""
         prompt = render_chat(messages)
         with self.lock:
+            self._restore_system_turn(messages)
             for part in self.llama.create_completion(
                 prompt,
                 max_tokens=max_tokens,
@@ -123,6 +125,7 @@ class LocalModel:
         close, reply = load_template("chatml_close"), load_template("chatml_reply")
         head = render_chat(prefix, open_reply=False).removesuffix(close)
         with self.lock:
+            self._restore_system_turn(prefix)
             out = []
             for question in questions:
                 if deadline is not None and time.monotonic() > deadline:
@@ -140,9 +143,34 @@ class LocalModel:
         """
         ids = self._token_ids(words)
         with self.lock:
+            self._restore_system_turn(messages)
             logits = self._next_logits(self._tokens(render_chat(messages)))
         shifted = np.exp(logits - float(np.max(logits)))
         return float(shifted[ids].sum() / shifted.sum()) if ids else 0.0
+
+    def _restore_system_turn(self, messages: Sequence[Message]) -> None:
+        """Start the context from the state after the system turn, read once per process.
+
+        The answer, select and judge prompts each open with a fixed system turn but
+        alternate in one context, so llama.cpp's own prefix reuse would read it again on every
+        call. A saved state (the system turn's cache, a few MB) is restored instead; the call
+        then reads only what follows it. Caller holds the lock.
+        """
+        if not messages or messages[0][0] != "system":
+            return
+        head = render_chat(messages[:1], open_reply=False)
+        tokens = self._tokens(head)
+        llama = self.llama
+        cached = llama.input_ids[: llama.n_tokens]
+        if len(cached) >= len(tokens) and list(cached[: len(tokens)]) == tokens:
+            return
+        state = self._system_states.get(head)
+        if state is None:
+            llama.n_tokens = 0
+            llama.eval(tokens)
+            self._system_states[head] = llama.save_state()
+        else:
+            llama.load_state(state)
 
     def _tokens(self, text: str) -> list[int]:
         return self.llama.tokenize(text.encode("utf-8"), add_bos=False, special=True)

@@ -69,3 +69,45 @@ def test_missing_gguf_is_a_config_error_naming_the_setting(tmp_path):
     )
     with pytest.raises(ConfigError, match="QA_LLM__MODEL_PATH"):
         build_pipeline(settings)
+
+
+def test_a_documents_title_heads_only_its_first_passage(llama_pipeline):
+    context = context_for(llama_pipeline, QUESTION)
+    (_, _), (_, user) = llama_pipeline.answerer.messages(context)
+    shown = context.passages[: llama_pipeline.answerer.settings.max_passages]
+    first: dict[str, int] = {}
+    for number, passage in enumerate(shown, start=1):
+        if passage.doc_id in first:
+            assert f"[{number}] (same document as [{first[passage.doc_id]}])" in user
+        else:
+            assert f"[{number}] {passage.title}\n" in user
+            first[passage.doc_id] = number
+    assert len(first) < len(shown), "the sample corpus puts several passages of one document"
+
+
+def test_a_restored_system_turn_reads_the_same_as_a_fresh_context(gguf):
+    """Answer and judge prompts alternate in one context; restoring the saved state after each
+    system turn must give exactly what a fresh model gives."""
+    from llama_cpp import Llama
+
+    from qa.llm.local import LocalModel
+
+    def fresh() -> LocalModel:
+        llama = Llama(model_path=str(gguf), n_ctx=1024, n_threads=2, verbose=False)
+        return LocalModel(llama=llama, name="smollm2")
+
+    answer = [("system", "Answer in one short sentence."), ("user", "What colour is the sky?")]
+    judge = [("system", "You check claims."), ("user", "Evidence: the sky is blue.\n")]
+    claims = ["Claim: the sky is blue. Yes or no?", "Claim: the sky is green. Yes or no?"]
+
+    first = fresh()
+    expected_reply = first.complete(answer, 24)
+    expected_votes = fresh().yes_probabilities(judge, claims)
+
+    shared = fresh()
+    shared.complete(answer, 24)
+    votes = shared.yes_probabilities(judge, claims)  # restores from a context holding the answer
+    reply = shared.complete(answer, 24)  # and back again
+    assert reply == expected_reply
+    assert votes == pytest.approx(expected_votes, abs=1e-3)
+    assert len(shared._system_states) == 2
