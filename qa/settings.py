@@ -135,6 +135,22 @@ class LLMSettings(BaseModel):
     )
 
 
+class JudgeSettings(BaseModel):
+    """A hosted judge for `qa eval`: a chat model behind an OpenAI-compatible endpoint."""
+
+    base_url: str | None = Field(
+        None, description="OpenAI-compatible endpoint of the eval's judge; set = the default judge"
+    )
+    model: str = Field("gpt-4o-mini", description="Model name the judge endpoint serves")
+    api_key: SecretStr | None = Field(None, description="Key for the judge endpoint")
+    timeout_s: float = Field(60.0, gt=0, description="Give up on one verdict after this long")
+
+    @field_validator("api_key", mode="before")
+    @classmethod
+    def _empty_key_is_none(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+
 class ServiceSettings(BaseModel):
     """The HTTP service."""
 
@@ -191,4 +207,5 @@ class Settings(BaseSettings):
     retrieval: RetrievalSettings = RetrievalSettings()
     answer: AnswerSettings = AnswerSettings()
     llm: LLMSettings = LLMSettings()
+    judge: JudgeSettings = JudgeSettings()
     service: ServiceSettings = ServiceSettings()

@@ -251,8 +251,11 @@ def eval_command(
     ] = None,
     judge: Annotated[
         str,
-        typer.Option(help="Who judges faithfulness: score, or reader (the packaged reader)."),
-    ] = "score",
+        typer.Option(
+            help="Who judges faithfulness and citations: score, reader (the packaged reader), "
+            "hosted (the chat model at QA_JUDGE__BASE_URL), or auto (hosted when configured)."
+        ),
+    ] = "auto",
     as_json: JsonFlag = False,
 ) -> None:
     """Score grounded answering on an eval set; exit 1 when a metric misses its floor."""

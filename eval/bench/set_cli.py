@@ -32,9 +32,10 @@ def add_run_args(
     parser.add_argument("--min", action="append", default=[], help="floor METRIC=VALUE")
     parser.add_argument(
         "--judge",
-        choices=["score", "reader"],
-        default="score",
-        help="who judges faithfulness and citations (reader: the packaged reader)",
+        choices=["score", "reader", "hosted", "auto"],
+        default="auto",
+        help="who judges faithfulness and citations (reader: the packaged reader; hosted: the "
+        "chat model at QA_JUDGE__BASE_URL; auto: hosted when configured, else score)",
     )
     parser.add_argument("--quiet", action="store_true")
 

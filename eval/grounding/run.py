@@ -41,8 +41,9 @@ class EvalConfig:
     title: str = ""
     ragas: bool = False  # also Ragas' metrics, when installed and the judge is openai
     ragas_rows: int | None = None  # judge only the first N rows; default: all
-    # Who judges faithfulness and citations: "score" (qa.verify's embedding-and-overlap score)
-    # or "reader" (the packaged reader as an entailment judge; needs make install-llm).
+    # Who judges faithfulness and citations: "score" (qa.verify's embedding-and-overlap score),
+    # "reader" (the packaged reader as an entailment judge; needs make install-llm), "hosted"
+    # (the chat model at QA_JUDGE__BASE_URL) or "auto" (hosted when configured, else score).
     judge: str = "score"
 
 
@@ -156,9 +157,8 @@ def run_items(
     top_k = config.top_k or pipeline.settings.retrieval.top_k
     k_values = sorted({1, min(3, top_k), top_k})
     threshold = config.support_threshold or pipeline.settings.llm.min_claim_support
-    judge = SupportJudge(
-        pipeline, threshold, reader_judge(pipeline) if config.judge == "reader" else None
-    )
+    judged_by = judge_name(config.judge, pipeline.settings)
+    judge = SupportJudge(pipeline, threshold, entailment_judge(judged_by, pipeline))
     documents = {d.source: pipeline.document(d.doc_id).text for d in pipeline.documents()}
     rows = []
     began = time.time()
@@ -191,7 +191,7 @@ def run_items(
         "seconds": round(time.time() - began, 1),
         "finished": time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime()),
         "unjudged_passages": judge.unknown_passages,
-        "judge": config.judge,
+        "judge": judged_by,
         **info,
     }
     summary["floors"] = {"min": config.minimums, "max": config.maximums, "failures": failures}
@@ -219,6 +219,26 @@ def evaluate(
         top_k = config.top_k
         ask = ask_over_http(config.url, top_k) if config.url else ask_in_process(pipeline, top_k)
         return run_items(items, ask, pipeline, config, {})
+
+
+def judge_name(requested: str, settings: Settings) -> str:
+    """The judge a run uses: "auto" is the hosted judge when QA_JUDGE__BASE_URL is set."""
+    if requested == "auto":
+        return "hosted" if settings.judge.base_url else "score"
+    if requested not in ("score", "reader", "hosted"):
+        raise InputError(f"unknown judge {requested!r}: score, reader, hosted or auto")
+    return requested
+
+
+def entailment_judge(name: str, pipeline: Pipeline) -> Judge | None:
+    """The entailment judge a named judge uses; None: qa.verify's score decides."""
+    if name == "reader":
+        return reader_judge(pipeline)
+    if name == "hosted":
+        from qa.llm.hosted_judge import build_hosted_judge
+
+        return build_hosted_judge(pipeline.settings.judge).support
+    return None
 
 
 def reader_judge(pipeline: Pipeline) -> Judge:
