@@ -137,6 +137,12 @@ def verify_answer(
     return verdicts
 
 
+def _plain(text: str) -> str:
+    """Text compared word for word: case, curly quotes, spacing and end punctuation ignored."""
+    text = text.translate(str.maketrans("“”‘’", "\"\"''")).casefold()
+    return " ".join(text.split()).rstrip(" .!?…")
+
+
 def _judged(
     scored_claims: list[tuple[str, tuple[int, ...], list[str], dict[int, tuple[float, Citation]]]],
     judge: Judge,
@@ -145,15 +151,24 @@ def _judged(
 ) -> list[Verdict]:
     """Support decided by the judge over each claim's best-matching passage sentences.
 
-    All claims share one evidence list (the union of their best matches), read once.
+    All claims share one evidence list (the union of their best matches), read once. A claim
+    that is word for word a whole passage sentence is that sentence's own statement: it is
+    supported without asking (a model that copies a sentence is common, and a call is seconds).
     """
     evidence: dict[str, None] = {}
-    for _, markers, _, scored in scored_claims:
+    known: list[float | None] = []
+    for claim, markers, _, scored in scored_claims:
         ranked = sorted(scored, key=lambda m: scored[m][0], reverse=True)
+        copied = any(_plain(scored[m][1].quote) == _plain(claim) for m in ranked)
+        known.append(1.0 if copied else None)
+        if copied:
+            continue
         cited = [m for m in markers if 1 <= m <= passages]
         for m in [*cited, *ranked][:EVIDENCE_PER_CLAIM]:
             evidence[scored[m][1].quote] = None
-    probabilities = judge([c for c, _, _, _ in scored_claims], list(evidence))
+    asked = [c for (c, _, _, _), p in zip(scored_claims, known, strict=True) if p is None]
+    answers = iter(judge(asked, list(evidence)) if asked else [])
+    probabilities = [next(answers) if p is None else p for p in known]
     verdicts = []
     for (claim, markers, terms, scored), p in zip(scored_claims, probabilities, strict=True):
         valid = [m for m in markers if 1 <= m <= passages]

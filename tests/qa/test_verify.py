@@ -108,3 +108,26 @@ def test_a_claim_too_short_to_check_is_unsupported(context):
     [verdict] = verify_answer(context, f"Vetoed [{n}].", THRESHOLD)
     assert not verdict.claim.supported
     assert verdict.citations == ()
+
+
+def test_a_claim_copied_from_a_passage_sentence_needs_no_judge(context):
+    """A whole passage sentence, copied word for word (case, quotes and spacing aside), is that
+    sentence's own statement; only the other claims go to the judge."""
+    n = marker_of(context, VETO)
+    passage = context.passages[n - 1]
+    entry = context.view.chunks[passage.chunk_id]
+    text = context.view.documents[passage.doc_id].text
+    sentence = next(text[a:b] for a, b in entry.sentences if text[a:b].startswith(VETO))
+    paraphrase = "Moscow blocked the renewal of the sanctions monitors in March."
+    asked: list[list[str]] = []
+
+    def refusing_judge(claims, evidence):
+        asked.append(list(claims))
+        return [0.0 for _ in claims]
+
+    answer = f"{sentence.upper()} [{n}] {paraphrase} [{n}]"
+    copied, reworded = verify_answer(context, answer, THRESHOLD, refusing_judge)
+    assert copied.claim.supported and copied.claim.support == 1.0
+    assert copied.citations[0].quote == sentence
+    assert not reworded.claim.supported
+    assert asked == [[paraphrase]]
