@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+CRASH_FILES = 150  # the folder both crash tests index (issue 10)
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ import pytest
 from index.ingest import index_documents, plan_paths
 from tests.conftest import PipelineFactory
 from tests.crash_checks import (
+    CRASH_FILES,
     ROOT,
     StoreState,
     check_recovered,
@@ -178,7 +179,7 @@ def run_qa_index_until_killed(corpus: Path, store: Path, rng: random.Random) -> 
     env = {k: v for k, v in os.environ.items() if not k.startswith("QA_")}
     env.update(HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1", QA_STORE__PATH=str(store))
     start = indexed_documents(store)
-    target = start + rng.randrange(0, max(1, 150 - start - 5))
+    target = start + rng.randrange(0, max(1, CRASH_FILES - start - 5))
     delay = rng.uniform(0, 0.5)
     process = subprocess.Popen(
         [str(QA), "index", str(corpus)],
@@ -202,12 +203,9 @@ def run_qa_index_until_killed(corpus: Path, store: Path, rng: random.Random) -> 
 
 
 def test_qa_index_killed_at_random_moments(
-    tmp_path: Path, pipeline_factory: PipelineFactory
+    tmp_path: Path, crash_corpus: tuple[Path, StoreState]
 ) -> None:
-    corpus = tmp_path / "corpus"
-    write_corpus(corpus, 150)
-    clean = clean_state(pipeline_factory, "clean", [corpus])
-    assert len(clean.by_doc) == 150 and len(clean.chroma) > 150
+    corpus, clean = crash_corpus
     store = tmp_path / "crashed"
     kills = 0
     for seed in (11, 12):

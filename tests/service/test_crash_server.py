@@ -16,23 +16,21 @@ from pathlib import Path
 import httpx
 import pytest
 
-from index.ingest import index_documents, plan_paths
-from tests.conftest import PipelineFactory, free_port, wait_for_http
+from tests.conftest import free_port, wait_for_http
 from tests.crash_checks import (
+    CRASH_FILES,
+    StoreState,
     check_recovered,
     check_unrecovered,
     check_whole_documents,
     indexed_documents,
-    read_state,
     read_states_fresh,
-    write_corpus,
 )
 
 pytestmark = pytest.mark.server
 
 QA = Path(sys.executable).parent / "qa"
 API_KEY = "crash-test-key"
-FILES = 150
 PER_UPLOAD = 10  # the most one upload may hold (QA_SERVICE__MAX_UPLOAD_FILES' default)
 
 
@@ -46,7 +44,7 @@ def qa_serve(store: Path, log: Path) -> Iterator[tuple[str, subprocess.Popen]]:
         QA_STORE__PATH=str(store),
         QA_SERVICE__API_KEY=API_KEY,
         # Every upload of a run at once: a 429 would only slow the test, not test recovery.
-        QA_SERVICE__WRITE_BURST=str(FILES),
+        QA_SERVICE__WRITE_BURST=str(CRASH_FILES),
     )
     port = free_port()
     with log.open("ab") as out:
@@ -90,7 +88,7 @@ def kill_during_uploads(
     """Upload in a thread; SIGKILL the server once the catalog has grown by a random number
     of documents (at least one), plus a random fraction of a second."""
     start = indexed_documents(store)
-    target = start + rng.randrange(1, max(2, FILES - start - 2))
+    target = start + rng.randrange(1, max(2, CRASH_FILES - start - 2))
     delay = rng.uniform(0, 0.4)
     with ThreadPoolExecutor(1) as pool:
         uploads = pool.submit(upload_all, url, files)
@@ -105,12 +103,11 @@ def kill_during_uploads(
         assert uploads.result(timeout=60) is False, "the uploads finished before the kill"
 
 
-def test_server_killed_during_uploads(tmp_path: Path, pipeline_factory: PipelineFactory) -> None:
-    files = write_corpus(tmp_path / "corpus", FILES, seed=7)
-    clean_pipeline = pipeline_factory("clean")
-    index_documents(clean_pipeline, plan_paths([tmp_path / "corpus"], 10**8).documents)
-    clean = read_state(tmp_path / "clean")
-    assert len(clean.by_doc) == FILES and len(clean.chroma) > FILES
+def test_server_killed_during_uploads(
+    tmp_path: Path, crash_corpus: tuple[Path, StoreState]
+) -> None:
+    corpus, clean = crash_corpus
+    files = sorted(corpus.iterdir())
     store = tmp_path / "store"
     log = tmp_path / "serve.log"
     recovered = None
