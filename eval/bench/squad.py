@@ -10,7 +10,7 @@ import numpy as np
 
 from index.ingest import chunk_document
 from index.normalize import normalize_text
-from qa.pipeline import Pipeline
+from qa.pipeline import Pipeline, build_pipeline
 from qa.settings import Settings
 from qa.types import Document
 
@@ -121,6 +121,13 @@ def store_path_for(settings: Settings, tag: str = "") -> Path:
     """A cache folder for a built index, keyed by what decides its chunks."""
     s = settings.index
     return OUT_DIR / f"squad-store{tag}-{s.chunk_tokens}-{s.overlap_tokens}"
+
+
+def open_cached_pipeline(tag: str = "", **sections: dict) -> Pipeline:
+    """A pipeline over the cached store for `tag` and what decides its chunks in `sections`;
+    index_articles fills it the first time."""
+    store = store_path_for(bench_settings(Path("."), **sections), tag)
+    return build_pipeline(bench_settings(store, **sections))
 
 
 def embed_questions(pipeline: Pipeline, questions: Sequence[Question]) -> np.ndarray:
