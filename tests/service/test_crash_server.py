@@ -2,11 +2,9 @@
 on the same store, every document is there whole or not at all, the catalog and Chroma agree,
 nothing is pending, and uploading the folder again ends with the chunks of a clean run."""
 
-import os
 import random
 import signal
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -19,17 +17,15 @@ import pytest
 from tests.conftest import free_port, wait_for_http
 from tests.crash_checks import (
     CRASH_FILES,
+    QA,
     StoreState,
-    check_recovered,
-    check_unrecovered,
-    check_whole_documents,
+    check_after_kill,
+    check_same_as_clean,
+    child_env,
     indexed_documents,
-    read_states_fresh,
 )
 
 pytestmark = pytest.mark.server
-
-QA = Path(sys.executable).parent / "qa"
 API_KEY = "crash-test-key"
 PER_UPLOAD = 10  # the most one upload may hold (QA_SERVICE__MAX_UPLOAD_FILES' default)
 
@@ -37,10 +33,7 @@ PER_UPLOAD = 10  # the most one upload may hold (QA_SERVICE__MAX_UPLOAD_FILES' d
 @contextmanager
 def qa_serve(store: Path, log: Path) -> Iterator[tuple[str, subprocess.Popen]]:
     """`qa serve` on a free loopback port over `store`; yields its URL once it is ready."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("QA_")}
-    env.update(
-        HF_HUB_OFFLINE="1",
-        TRANSFORMERS_OFFLINE="1",
+    env = child_env(
         QA_STORE__PATH=str(store),
         QA_SERVICE__API_KEY=API_KEY,
         # Every upload of a run at once: a 429 would only slow the test, not test recovery.
@@ -122,12 +115,6 @@ def test_server_killed_during_uploads(
                 assert upload_all(url, files)
                 break
             kill_during_uploads(url, server, store, files, random.Random(seed))
-        killed, recovered = read_states_fresh(store)
-        check_unrecovered(killed)
-        check_whole_documents(killed, clean)
-        check_recovered(recovered)
-        check_whole_documents(recovered, clean)
+        recovered = check_after_kill(store, clean)
         assert recovered.by_doc, "the kill came after some documents were written"
-    final, _ = read_states_fresh(store)
-    check_recovered(final)
-    assert final.by_doc == clean.by_doc and final.chroma == clean.chroma
+    check_same_as_clean(store, clean)
