@@ -10,6 +10,7 @@ import urllib.request
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -27,7 +28,7 @@ SettingsFactory = Callable[..., Settings]
 PipelineFactory = Callable[..., Pipeline]
 
 
-def make_settings(store_path: Path, **sections: dict) -> Settings:
+def make_settings(store_path: Path, **sections: Any) -> Settings:
     """Settings for a test: a private store, defaults elsewhere, overrides per section."""
     store = {"path": store_path, **sections.pop("store", {})}
     return Settings(_env_file=None, store=store, **sections)

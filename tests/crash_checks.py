@@ -16,6 +16,7 @@ import sys
 from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NoReturn
 
 ROOT = Path(__file__).resolve().parent.parent
 QA = Path(sys.executable).parent / "qa"  # the installed `qa` command
@@ -209,7 +210,7 @@ def indexed_documents(store: Path) -> int:
         return 0
 
 
-def _no_encoder(texts: object) -> object:
+def _no_encoder(texts: object) -> NoReturn:
     raise AssertionError("reading a store's ids needs no embedding")
 
 
