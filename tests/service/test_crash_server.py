@@ -85,14 +85,16 @@ def kill_during_uploads(
     delay = rng.uniform(0, 0.4)
     with ThreadPoolExecutor(1) as pool:
         uploads = pool.submit(upload_all, url, files)
-        deadline = time.monotonic() + 300
-        while indexed_documents(store) < target:
-            assert not uploads.done(), f"the uploads ended first: {uploads.exception()}"
-            assert time.monotonic() < deadline, "the uploads stalled"
-            time.sleep(0.02)
-        time.sleep(delay)
-        server.send_signal(signal.SIGKILL)
-        server.wait(timeout=60)
+        try:
+            deadline = time.monotonic() + 300
+            while indexed_documents(store) < target:
+                assert not uploads.done(), f"the uploads ended first: {uploads.exception()}"
+                assert time.monotonic() < deadline, "the uploads stalled"
+                time.sleep(0.02)
+            time.sleep(delay)
+        finally:  # also when a check failed, so that the uploads end at once
+            server.send_signal(signal.SIGKILL)
+            server.wait(timeout=60)
         assert uploads.result(timeout=60) is False, "the uploads finished before the kill"
 
 
