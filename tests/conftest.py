@@ -10,6 +10,7 @@ import urllib.request
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -21,12 +22,13 @@ from index.ingest import SAMPLE_CORPUS, index_documents, plan_paths
 from qa.embeddings import Embedder
 from qa.pipeline import Pipeline, build_pipeline
 from qa.settings import EmbeddingSettings, Settings
+from tests.crash_checks import CRASH_FILES, StoreState, read_state, write_corpus
 
 SettingsFactory = Callable[..., Settings]
 PipelineFactory = Callable[..., Pipeline]
 
 
-def make_settings(store_path: Path, **sections: dict) -> Settings:
+def make_settings(store_path: Path, **sections: Any) -> Settings:
     """Settings for a test: a private store, defaults elsewhere, overrides per section."""
     store = {"path": store_path, **sections.pop("store", {})}
     return Settings(_env_file=None, store=store, **sections)
@@ -83,6 +85,24 @@ def sample_pipeline(
     index_documents(p, plan_paths([SAMPLE_CORPUS], 10**8).documents)
     yield p
     p.close()
+
+
+@pytest.fixture(scope="session")
+def crash_corpus(
+    tmp_path_factory: pytest.TempPathFactory, embedder: Embedder
+) -> tuple[Path, StoreState]:
+    """The crash tests' folder of CRASH_FILES files and what a clean run over it leaves,
+    built once per session (both crash tests compare against it); tests must not change it."""
+    base = tmp_path_factory.mktemp("crash-corpus")
+    write_corpus(base / "corpus", CRASH_FILES)
+    p = lend_embedder(build_pipeline(make_settings(base / "clean")), embedder)
+    try:
+        index_documents(p, plan_paths([base / "corpus"], 10**8).documents)
+    finally:
+        p.close()
+    clean = read_state(base / "clean")
+    assert len(clean.by_doc) == CRASH_FILES and len(clean.chroma) > CRASH_FILES
+    return base / "corpus", clean
 
 
 def free_port() -> int:

@@ -16,8 +16,11 @@ import sys
 from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NoReturn
 
 ROOT = Path(__file__).resolve().parent.parent
+QA = Path(sys.executable).parent / "qa"  # the installed `qa` command
+CRASH_FILES = 150  # the folder both crash tests index (issue 10)
 
 
 @dataclass(frozen=True)
@@ -53,13 +56,19 @@ def read_state(store: Path, recover: bool = False) -> StoreState:
     return StoreState(chroma, by_doc, pending)
 
 
+def child_env(**extra: str) -> dict[str, str]:
+    """The environment for a child process: this one's without its QA_ settings, the model
+    offline, plus `extra`."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("QA_")}
+    return {**env, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", **extra}
+
+
 def read_states_fresh(store: Path) -> tuple[StoreState, StoreState]:
     """The store's state as a kill left it, then after the next start, read in a new process."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("QA_")}
     done = subprocess.run(
         [sys.executable, "-m", "tests.crash_checks", str(store)],
         cwd=ROOT,
-        env={**env, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"},
+        env=child_env(),
         capture_output=True,
         text=True,
         timeout=300,
@@ -93,6 +102,25 @@ def check_whole_documents(state: StoreState, clean: StoreState) -> None:
     for doc_id, ids in state.by_doc.items():
         assert doc_id in clean.by_doc, f"{doc_id} is not a document of the clean run"
         assert ids == clean.by_doc[doc_id], f"{doc_id} is partly indexed"
+
+
+def check_after_kill(store: Path, clean: StoreState) -> StoreState:
+    """All the checks after a kill, read in a new process: as the kill left it nothing is
+    unaccounted for, after the next start the two agree and nothing is pending, and both
+    times every listed document is whole. Returns the state after the next start."""
+    killed, recovered = read_states_fresh(store)
+    check_unrecovered(killed)
+    check_whole_documents(killed, clean)
+    check_recovered(recovered)
+    check_whole_documents(recovered, clean)
+    return recovered
+
+
+def check_same_as_clean(store: Path, clean: StoreState) -> None:
+    """After a finishing run, read in a new process: exactly the chunks of a clean run."""
+    final, _ = read_states_fresh(store)
+    check_recovered(final)
+    assert final.by_doc == clean.by_doc and final.chroma == clean.chroma
 
 
 SUBJECTS = [
@@ -182,7 +210,7 @@ def indexed_documents(store: Path) -> int:
         return 0
 
 
-def _no_encoder(texts: object) -> object:
+def _no_encoder(texts: object) -> NoReturn:
     raise AssertionError("reading a store's ids needs no embedding")
 
 

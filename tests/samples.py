@@ -23,6 +23,12 @@ def make_pdf(lines: list[str], title: str = "") -> bytes:
         b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>",
         b"<< /Title (%s) >>" % title.encode("latin-1"),
     ]
+    return pdf_of(objects, info=6)
+
+
+def pdf_of(objects: list[bytes], info: int | None = None) -> bytes:
+    """A PDF whose numbered objects are `objects` (1 = catalog, `info` the document info),
+    with a correct xref table."""
     out = bytearray(b"%PDF-1.4\n")
     offsets = []
     for number, body in enumerate(objects, start=1):
@@ -30,10 +36,10 @@ def make_pdf(lines: list[str], title: str = "") -> bytes:
         out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
     xref = len(out)
     out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    for offset in offsets:
-        out += b"%010d 00000 n \n" % offset
-    out += b"trailer\n<< /Size %d /Root 1 0 R /Info 6 0 R >>\n" % (len(objects) + 1)
-    out += b"startxref\n%d\n%%%%EOF\n" % xref
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R" % (len(objects) + 1)
+    out += b" /Info %d 0 R" % info if info is not None else b""
+    out += b" >>\nstartxref\n%d\n%%%%EOF\n" % xref
     return bytes(out)
 
 

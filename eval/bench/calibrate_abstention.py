@@ -12,15 +12,10 @@ article's questions are on both sides.
 import argparse
 import datetime as dt
 import json
-import os
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 
 import numpy as np
 from tqdm import tqdm
@@ -30,15 +25,13 @@ from eval.bench.squad import (
     DEFAULT_BENCH_DIR,
     OUT_DIR,
     Question,
-    bench_settings,
     embed_questions,
     index_articles,
     load_articles,
     load_questions,
-    store_path_for,
+    open_cached_pipeline,
 )
 from qa.compose import AnswerContext, Candidate, score_sentences, select_sentences
-from qa.pipeline import build_pipeline
 from qa.settings import AnswerSettings
 
 WEIGHTS = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
@@ -66,8 +59,7 @@ def collect(bench_dir: Path, quiet: bool) -> list[Record]:
     articles = load_articles(bench_dir)
     indexed = {a.document.title.replace(" ", "_"): i for i, a in enumerate(articles) if i % 2 == 0}
     order = {a.document.title.replace(" ", "_"): i for i, a in enumerate(articles)}
-    settings = bench_settings(Path("."))
-    pipeline = build_pipeline(bench_settings(store_path_for(settings, "-even")))
+    pipeline = open_cached_pipeline("-even")
     with tqdm(total=len(indexed), desc="index", unit="doc", disable=quiet) as bar:
         index_articles(pipeline, articles[::2], bar.update)
     questions = load_questions(bench_dir)

@@ -21,16 +21,14 @@ import numpy as np
 from eval.bench.squad import (
     DEFAULT_BENCH_DIR,
     Question,
-    bench_settings,
     embed_questions,
     index_articles,
     load_articles,
     load_questions,
-    store_path_for,
+    open_cached_pipeline,
 )
 from qa.answer_type import expected_type
 from qa.compose import AnswerContext, score_sentences, typed_candidates
-from qa.pipeline import build_pipeline
 from qa.support import PACKAGED_MODEL, candidate_features, fit_logistic
 
 
@@ -49,8 +47,7 @@ def collect(bench_dir: Path, per_split: int, seed: int) -> list[Scored]:
         a.document.title.replace(" ", "_"): ("tuning", "held_out")[i % 2]
         for i, a in enumerate(articles)
     }
-    store = store_path_for(bench_settings(Path(".")), "-all")
-    pipeline = build_pipeline(bench_settings(store, answer={"support": "score"}))
+    pipeline = open_cached_pipeline("-all", answer={"support": "score"})
     index_articles(pipeline, articles)
     rng = random.Random(seed)
     questions = []

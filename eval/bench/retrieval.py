@@ -15,10 +15,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
-
 import numpy as np
 from tqdm import tqdm
 
@@ -26,16 +22,15 @@ from eval.bench.squad import (
     DEFAULT_BENCH_DIR,
     OUT_DIR,
     Question,
-    bench_settings,
     embed_questions,
     gold_spans,
     index_articles,
     load_articles,
     load_questions,
+    open_cached_pipeline,
     overlaps,
-    store_path_for,
 )
-from qa.pipeline import Pipeline, build_pipeline
+from qa.pipeline import Pipeline
 from qa.retrieve import Ranking, Retriever, fuse_convex, fuse_rrf
 from qa.settings import RetrievalSettings
 
@@ -98,8 +93,7 @@ def prepare(bench_dir: Path, limit: int | None, quiet: bool, index: dict | None 
     articles = load_articles(bench_dir)
     questions = [q for q in load_questions(bench_dir) if not q.is_impossible][:limit]
     spans = gold_spans(articles)
-    sized = bench_settings(Path("."), index=index or {})
-    pipeline = build_pipeline(bench_settings(store_path_for(sized), index=index or {}))
+    pipeline = open_cached_pipeline(index=index or {})
     with tqdm(total=len(articles), desc="index", unit="doc", disable=quiet) as bar:
         index_articles(pipeline, articles, bar.update)
     vectors = embed_questions(pipeline, questions)

@@ -19,13 +19,11 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from eval.bench.set_cli import add_run_args, run_and_report
-from eval.bench.squad import OUT_DIR, bench_settings
-from eval.grounding.run import EvalConfig, ask_in_process, run_items
-from eval.grounding.summary import parse_bounds
+from eval.bench.set_cli import add_run_args, run_and_report, run_set
+from eval.bench.squad import OUT_DIR
 from index.ingest import chunk_document
 from index.normalize import normalize_text
-from qa.pipeline import build_pipeline
+from qa.pipeline import Pipeline
 from qa.types import Document
 
 DEFAULT_BENCH_DIR = Path(__file__).resolve().parents[3] / "shared" / "bench" / "rgb-en-fact"
@@ -105,31 +103,21 @@ def eval_items(
 def run(args: argparse.Namespace) -> tuple[dict[str, Any], list[str]]:
     documents, questions = build_corpus(args.bench_dir)
     items = eval_items(questions, documents, args.answerable, args.unanswerable, args.seed)
-    args.out.mkdir(parents=True, exist_ok=True)
-    set_path = args.out / "rgb_sample.jsonl"
-    set_path.write_text("".join(json.dumps(i, ensure_ascii=False) + "\n" for i in items), "utf-8")
-    llm = {"provider": args.provider} if args.provider else {}
-    settings = bench_settings(args.store, llm=llm, store={"collection": "rgb_bench"})
-    pipeline = build_pipeline(settings)
-    try:
+
+    def index(pipeline: Pipeline) -> dict[str, Any]:
         if not args.quiet:
             print(f"indexing {len(documents)} snippets into {args.store} (once)", flush=True)
         for document in documents:
             if not pipeline.is_current(document):
                 pipeline.add_document(document, chunk_document(pipeline, document))
-        config = EvalConfig(
-            set_path=set_path,
-            out_dir=args.out,
-            minimums=parse_bounds(args.min),
-            progress=not args.quiet,
-            judge=args.judge,
-            title=f"RGB en_fact: {args.answerable} answerable + {args.unanswerable} "
-            f"unanswerable, seed {args.seed}",
-        )
-        info = {"snippets": len(documents), "bench_dir": str(args.bench_dir), "seed": args.seed}
-        return run_items(items, ask_in_process(pipeline, None), pipeline, config, info)
-    finally:
-        pipeline.close()
+        return {"snippets": len(documents)}
+
+    title = (
+        f"RGB en_fact: {args.answerable} answerable + {args.unanswerable} "
+        f"unanswerable, seed {args.seed}"
+    )
+    store = {"collection": "rgb_bench"}
+    return run_set(args, items, set_name="rgb_sample.jsonl", title=title, index=index, store=store)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

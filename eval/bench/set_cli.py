@@ -1,14 +1,19 @@
-"""The command line shared by the benchmark eval sets (SQuAD 2.0, RGB): the same flags, the same
-exit codes, so their runs read alike and `eval.bench.answerers` can put them side by side."""
+"""The command line and run shared by the benchmark eval sets (SQuAD 2.0, RGB): the same flags,
+the same run, the same exit codes, so their runs read alike and `eval.bench.answerers` can put
+them side by side."""
 
 import argparse
+import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from eval.grounding.summary import format_summary
+from eval.bench.squad import bench_settings
+from eval.grounding.run import EvalConfig, ask_in_process, run_items
+from eval.grounding.summary import format_summary, parse_bounds
 from qa.errors import QAError
+from qa.pipeline import Pipeline, build_pipeline
 
 Run = Callable[[argparse.Namespace], tuple[dict[str, Any], list[str]]]
 
@@ -53,3 +58,35 @@ def run_and_report(run: Run, args: argparse.Namespace, needed: Path, what: str) 
     print(format_summary(summary))
     print(f"report: {args.out / 'report.html'}")
     return 1 if failures else 0
+
+
+def run_set(
+    args: argparse.Namespace,
+    items: list[dict[str, Any]],
+    *,
+    set_name: str,
+    title: str,
+    index: Callable[[Pipeline], dict[str, Any]],
+    store: dict[str, Any] | None = None,
+) -> tuple[dict[str, Any], list[str]]:
+    """Write the sampled items to `set_name` under --out, index the set's documents into the
+    --store (`index` returns what the report says of them), then answer and score every item."""
+    args.out.mkdir(parents=True, exist_ok=True)
+    set_path = args.out / set_name
+    set_path.write_text("".join(json.dumps(i, ensure_ascii=False) + "\n" for i in items), "utf-8")
+    llm = {"provider": args.provider} if args.provider else {}
+    pipeline = build_pipeline(bench_settings(args.store, llm=llm, store=store or {}))
+    try:
+        indexed = index(pipeline)
+        config = EvalConfig(
+            set_path=set_path,
+            out_dir=args.out,
+            minimums=parse_bounds(args.min),
+            progress=not args.quiet,
+            judge=args.judge,
+            title=title,
+        )
+        info = {**indexed, "bench_dir": str(args.bench_dir), "seed": args.seed}
+        return run_items(items, ask_in_process(pipeline, None), pipeline, config, info)
+    finally:
+        pipeline.close()

@@ -5,12 +5,13 @@ import json
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from index.ingest import chunk_document
 from index.normalize import normalize_text
-from qa.pipeline import Pipeline
+from qa.pipeline import Pipeline, build_pipeline
 from qa.settings import Settings
 from qa.types import Document
 
@@ -98,7 +99,7 @@ def overlaps(a: tuple[int, int], b: tuple[int, int]) -> bool:
     return a[0] < b[1] and b[0] < a[1]
 
 
-def bench_settings(store_path: Path, **sections: dict) -> Settings:
+def bench_settings(store_path: Path, **sections: Any) -> Settings:
     """Settings with a private store and code defaults elsewhere (no `.env`)."""
     store = {"path": store_path, "collection": "squad_bench", **sections.pop("store", {})}
     return Settings(_env_file=None, store=store, **sections)
@@ -121,6 +122,13 @@ def store_path_for(settings: Settings, tag: str = "") -> Path:
     """A cache folder for a built index, keyed by what decides its chunks."""
     s = settings.index
     return OUT_DIR / f"squad-store{tag}-{s.chunk_tokens}-{s.overlap_tokens}"
+
+
+def open_cached_pipeline(tag: str = "", **sections: Any) -> Pipeline:
+    """A pipeline over the cached store for `tag` and what decides its chunks in `sections`;
+    index_articles fills it the first time."""
+    store = store_path_for(bench_settings(Path("."), **sections), tag)
+    return build_pipeline(bench_settings(store, **sections))
 
 
 def embed_questions(pipeline: Pipeline, questions: Sequence[Question]) -> np.ndarray:

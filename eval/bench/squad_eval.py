@@ -8,26 +8,22 @@ eval.grounding.run.
 """
 
 import argparse
-import json
 import random
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from eval.bench.set_cli import add_run_args, run_and_report
+from eval.bench.set_cli import add_run_args, run_and_report, run_set
 from eval.bench.squad import (
     DEFAULT_BENCH_DIR,
     OUT_DIR,
-    bench_settings,
     gold_spans,
     index_articles,
     load_articles,
     load_questions,
 )
-from eval.grounding.run import EvalConfig, ask_in_process, run_items
-from eval.grounding.summary import parse_bounds
-from qa.pipeline import build_pipeline
+from qa.pipeline import Pipeline
 
 NO_ANSWER = "The documents don't say."
 
@@ -75,29 +71,17 @@ def sample_items(
 
 def run(args: argparse.Namespace) -> tuple[dict[str, Any], list[str]]:
     items = sample_items(args.bench_dir, args.answerable, args.unanswerable, args.seed, args.split)
-    args.out.mkdir(parents=True, exist_ok=True)
-    set_path = args.out / "squad_sample.jsonl"
-    set_path.write_text("".join(json.dumps(i, ensure_ascii=False) + "\n" for i in items), "utf-8")
-    llm = {"provider": args.provider} if args.provider else {}
-    settings = bench_settings(args.store, llm=llm)
-    pipeline = build_pipeline(settings)
-    try:
+
+    def index(pipeline: Pipeline) -> dict[str, Any]:
         if not args.quiet:
             print(f"indexing 35 articles into {args.store} (skips those already there)", flush=True)
-        chunks = index_articles(pipeline, load_articles(args.bench_dir))
-        config = EvalConfig(
-            set_path=set_path,
-            out_dir=args.out,
-            minimums=parse_bounds(args.min),
-            progress=not args.quiet,
-            judge=args.judge,
-            title=f"SQuAD 2.0 dev: {args.answerable} answerable + {args.unanswerable} "
-            f"unanswerable, seed {args.seed}",
-        )
-        info = {"chunks": chunks, "bench_dir": str(args.bench_dir), "seed": args.seed}
-        return run_items(items, ask_in_process(pipeline, None), pipeline, config, info)
-    finally:
-        pipeline.close()
+        return {"chunks": index_articles(pipeline, load_articles(args.bench_dir))}
+
+    title = (
+        f"SQuAD 2.0 dev: {args.answerable} answerable + {args.unanswerable} "
+        f"unanswerable, seed {args.seed}"
+    )
+    return run_set(args, items, set_name="squad_sample.jsonl", title=title, index=index)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -2,28 +2,13 @@
 
 import zlib
 
+from tests.samples import pdf_of
+
 # 20,000 paragraphs in 160 KB: the old loader took minutes.
 WIDE_HTML = ("<html><body>" + "<p>x</p>" * 20_000 + "</body></html>").encode()
 # The standard parser rescans the unterminated tag at every later "<": quadratic, so only
 # the time budget ends it.
 RUNAWAY_HTML = ("<p>" + "<a" * 400_000).encode()
-
-
-def pdf_of(objects: list[bytes]) -> bytes:
-    """A PDF whose numbered objects are `objects` (1 = catalog), with a correct xref table."""
-    out = bytearray(b"%PDF-1.4\n")
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
-        len(objects) + 1,
-        xref,
-    )
-    return bytes(out)
 
 
 def stream(data: bytes, compressed: bool = False) -> bytes:

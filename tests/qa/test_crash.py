@@ -5,7 +5,6 @@ A subprocess indexes for real and is killed at a chosen step of Pipeline.add_doc
 test wraps that step, in the subprocess only), or `qa index` is killed at a seeded moment.
 """
 
-import os
 import random
 import signal
 import subprocess
@@ -18,20 +17,21 @@ import pytest
 from index.ingest import index_documents, plan_paths
 from tests.conftest import PipelineFactory
 from tests.crash_checks import (
+    CRASH_FILES,
+    QA,
     ROOT,
     StoreState,
+    check_after_kill,
     check_recovered,
+    check_same_as_clean,
     check_unrecovered,
-    check_whole_documents,
+    child_env,
     indexed_documents,
     read_state,
-    read_states_fresh,
     write_corpus,
 )
 
 pytestmark = pytest.mark.cli
-
-QA = Path(sys.executable).parent / "qa"
 
 # Indexes every file but the last, then makes `KILL_AT` (a method of the store or the
 # catalog) kill the process as soon as it returns, and indexes the last file.
@@ -96,12 +96,11 @@ def write_files(tmp_path: Path) -> dict[str, Path]:
 
 
 def kill_during_write(store: Path, kill_at: str, files: list[Path]) -> None:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("QA_")}
     script = [sys.executable, "-c", KILL_SCRIPT, str(store), kill_at, *map(str, files)]
     done = subprocess.run(
         script,
         cwd=ROOT,
-        env={**env, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"},
+        env=child_env(),
         capture_output=True,
         text=True,
         timeout=300,
@@ -175,15 +174,13 @@ def test_kill_inside_add_document(
 def run_qa_index_until_killed(corpus: Path, store: Path, rng: random.Random) -> bool:
     """`qa index` killed once the catalog has grown by a random number of documents, plus a
     random fraction of a second; False when it finished first."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("QA_")}
-    env.update(HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1", QA_STORE__PATH=str(store))
     start = indexed_documents(store)
-    target = start + rng.randrange(0, max(1, 150 - start - 5))
+    target = start + rng.randrange(0, max(1, CRASH_FILES - start - 5))
     delay = rng.uniform(0, 0.5)
     process = subprocess.Popen(
         [str(QA), "index", str(corpus)],
         cwd=corpus.parent,
-        env=env,
+        env=child_env(QA_STORE__PATH=str(store)),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
@@ -202,37 +199,23 @@ def run_qa_index_until_killed(corpus: Path, store: Path, rng: random.Random) -> 
 
 
 def test_qa_index_killed_at_random_moments(
-    tmp_path: Path, pipeline_factory: PipelineFactory
+    tmp_path: Path, crash_corpus: tuple[Path, StoreState]
 ) -> None:
-    corpus = tmp_path / "corpus"
-    write_corpus(corpus, 150)
-    clean = clean_state(pipeline_factory, "clean", [corpus])
-    assert len(clean.by_doc) == 150 and len(clean.chroma) > 150
+    corpus, clean = crash_corpus
     store = tmp_path / "crashed"
     kills = 0
     for seed in (11, 12):
         kills += run_qa_index_until_killed(corpus, store, random.Random(seed))
-        killed, recovered = read_states_fresh(store)
-        check_unrecovered(killed)
-        check_whole_documents(killed, clean)
-        check_recovered(recovered)
-        check_whole_documents(recovered, clean)
+        check_after_kill(store, clean)
     assert kills, "a run should have been killed part-way"
 
     finished = subprocess.run(
         [str(QA), "index", str(corpus)],
         cwd=tmp_path,
-        env={
-            **{k: v for k, v in os.environ.items() if not k.startswith("QA_")},
-            "HF_HUB_OFFLINE": "1",
-            "TRANSFORMERS_OFFLINE": "1",
-            "QA_STORE__PATH": str(store),
-        },
+        env=child_env(QA_STORE__PATH=str(store)),
         capture_output=True,
         text=True,
         timeout=600,
     )
     assert finished.returncode == 0, finished.stderr
-    final, _ = read_states_fresh(store)
-    check_recovered(final)
-    assert final.by_doc == clean.by_doc and final.chroma == clean.chroma
+    check_same_as_clean(store, clean)
