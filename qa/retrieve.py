@@ -104,7 +104,7 @@ class Retriever:
         view.chunks.fetch_many([chunk_id for chunk_id, _ in fused])
         # A chunk deleted by another process since it was ranked is dropped, not an error.
         fused = [(i, s) for i, s in fused if i in view.chunks]
-        passages = []
+        passages: list[Passage] = []
         for chunk_id, score in fused:
             entry = view.chunks[chunk_id]
             doc = view.documents.get(entry.doc_id)

@@ -16,7 +16,7 @@ from qa.compose import AnswerContext, Composition, score_sentences
 from qa.llm.extractive import ExtractiveAnswerer
 from qa.prompts import load_prompt
 from qa.settings import LLMSettings, Settings
-from qa.types import Turn
+from qa.types import Citation, Turn
 from qa.verify import Judge, verify_answer
 
 Delta = str
@@ -178,7 +178,8 @@ class ChatAnswerer:
                 raise
             verdicts = verify_answer(context, text, self.settings.min_claim_support)
             note = f"the judge failed ({type(exc).__name__}: {exc}); the score decided support"
-        kept, citations = [], []
+        kept: list[str] = []
+        citations: list[Citation] = []
         for verdict in verdicts:
             claim = verdict.claim
             if claim.supported:
