@@ -129,13 +129,14 @@ class Catalog:
             return {row[0] for row in self._db.execute("SELECT chunk_id FROM pending")}
 
     def mark_pending(self, chunk_ids: set[str]) -> None:
-        with self._lock:
+        # One transaction: a row at a time paid one WAL commit per chunk (60 ms a document).
+        with self._lock, self._transaction():
             self._db.executemany(
                 "INSERT OR IGNORE INTO pending VALUES (?)", [(c,) for c in chunk_ids]
             )
 
     def clear_pending(self, chunk_ids: set[str]) -> None:
-        with self._lock:
+        with self._lock, self._transaction():
             self._db.executemany(
                 "DELETE FROM pending WHERE chunk_id = ?", [(c,) for c in chunk_ids]
             )

@@ -1,0 +1,47 @@
+"""Indexing many documents: shared Chroma writes, whole documents, versions in order."""
+
+from pathlib import Path
+
+from index.ingest import build_document, index_documents, plan_paths
+from index.load import Loaded
+from tests.conftest import PipelineFactory
+from tests.crash_checks import write_corpus
+
+
+def test_small_documents_share_one_chroma_write(
+    tmp_path: Path, pipeline_factory: PipelineFactory
+) -> None:
+    pipeline = pipeline_factory()
+    documents = plan_paths(write_corpus(tmp_path / "corpus", 6), 10**8).documents
+    upserts: list[int] = []
+    real_upsert = pipeline.store.upsert
+
+    def counted(chunks, vectors, titles):  # the real write, counted
+        upserts.append(len(chunks))
+        real_upsert(chunks, vectors, titles)
+
+    pipeline.store.upsert = counted  # type: ignore[method-assign]
+    results = index_documents(pipeline, documents)
+
+    assert [r.status for r in results] == ["added"] * 6
+    assert len(upserts) == 1 and upserts[0] == sum(r.chunks for r in results)
+    view = pipeline.catalog.view()
+    assert pipeline.store.ids() == set(view.chunks) and not pipeline.catalog.pending()
+    for document, result in zip(documents, results, strict=True):
+        assert len(view.by_doc[document.doc_id]) == result.chunks
+    answer = pipeline.ask("What did the school board approve?", top_k=10)
+    assert answer.passages and all(p.chunk_id in view.chunks for p in answer.passages)
+
+
+def test_a_document_given_twice_ends_at_its_last_version(
+    pipeline_factory: PipelineFactory,
+) -> None:
+    pipeline = pipeline_factory()
+    first = build_document("notes.txt", Loaded("The ferry leaves at nine. " * 20, "Notes"))
+    second = build_document("notes.txt", Loaded("The ferry leaves at ten. " * 20, "Notes"))
+    results = index_documents(pipeline, [first, second])
+
+    assert [r.status for r in results] == ["replaced", "replaced"]
+    assert pipeline.document(first.doc_id).text == second.text
+    assert pipeline.store.ids() == set(pipeline.catalog.view().chunks)
+    assert not pipeline.catalog.pending()
