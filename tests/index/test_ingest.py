@@ -2,9 +2,13 @@
 
 from pathlib import Path
 
+import pytest
+
 from index.ingest import build_document, index_documents, plan_paths
 from index.load import Loaded
-from tests.conftest import PipelineFactory
+from qa.errors import ConfigError
+from qa.pipeline import build_pipeline
+from tests.conftest import PipelineFactory, make_settings
 from tests.crash_checks import write_corpus
 
 
@@ -45,3 +49,22 @@ def test_a_document_given_twice_ends_at_its_last_version(
     assert pipeline.document(first.doc_id).text == second.text
     assert pipeline.store.ids() == set(pipeline.catalog.view().chunks)
     assert not pipeline.catalog.pending()
+
+
+def test_a_store_refuses_vectors_of_another_encoder(
+    tmp_path: Path, pipeline_factory: PipelineFactory
+) -> None:
+    pipeline = pipeline_factory()  # fp32, the session's model
+    documents = plan_paths(write_corpus(tmp_path / "corpus", 2), 10**8).documents
+    index_documents(pipeline, documents[:1])
+    before = (pipeline.store.ids(), set(pipeline.catalog.view().chunks))
+
+    int8 = build_pipeline(
+        make_settings(pipeline.settings.store.path, embeddings={"backend": "onnx-int8"})
+    )
+    try:
+        with pytest.raises(ConfigError, match="onnx-int8"):
+            index_documents(int8, documents)
+        assert (int8.store.ids(), set(int8.catalog.view().chunks)) == before
+    finally:
+        int8.close()
