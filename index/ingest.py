@@ -132,12 +132,12 @@ def index_documents(
     own catalog commit), so the cores keep encoding. `progress(total_chunks)` may return a
     callback that is told of each embedded batch.
     """
-    chunks = {
-        d.doc_id: chunk_document(pipeline, d) for d in documents if not pipeline.is_current(d)
-    }
+    # A document given twice (same id) is indexed once, at its last version.
+    latest = list({d.doc_id: d for d in documents}.values())
+    chunks = {d.doc_id: chunk_document(pipeline, d) for d in latest if not pipeline.is_current(d)}
     tick = progress(sum(len(c) for c in chunks.values())) if progress else None
     results: dict[str, IndexResult] = {}
-    groups = _groups([d for d in documents if d.doc_id in chunks], chunks)
+    groups = _groups([d for d in latest if d.doc_id in chunks], chunks)
     # One embedding ahead of the writes: a thread, as torch and SQLite release the GIL.
     with ThreadPoolExecutor(1, thread_name_prefix="stage") as ahead:
         staging = ahead.submit(_stage, pipeline, groups[0], chunks, tick) if groups else None
@@ -160,14 +160,11 @@ def index_documents(
 
 def _groups(documents: list[Document], chunks: dict[str, list[Chunk]]) -> list[list[Document]]:
     """Consecutive documents in groups of at least EMBED_GROUP_CHUNKS chunks (the last may
-    hold fewer); a document met twice starts a new group, so versions commit in order."""
+    hold fewer)."""
     groups: list[list[Document]] = []
     group: list[Document] = []
     size = 0
     for document in documents:
-        if any(d.doc_id == document.doc_id for d in group):
-            groups.append(group)
-            group, size = [], 0
         group.append(document)
         size += len(chunks[document.doc_id])
         if size >= EMBED_GROUP_CHUNKS:
