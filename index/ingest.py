@@ -2,6 +2,7 @@
 
 import hashlib
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -14,10 +15,11 @@ from qa.errors import InputError, QAError, UnreadableDocument
 from qa.pipeline import IndexResult, Pipeline
 from qa.settings import IndexSettings
 from qa.types import Chunk, Document
+from qa.write import StagedDocument
 
 SAMPLE_CORPUS = Path(__file__).resolve().parent / "corpus"
 Progress = Callable[[int], None]
-EMBED_GROUP_CHUNKS = 128  # embed small documents together, in full batches
+EMBED_GROUP_CHUNKS = 256  # chunks embedded (sorted by length) and written together
 
 
 @dataclass
@@ -125,23 +127,30 @@ def index_documents(
 ) -> list[IndexResult]:
     """Index each document, all or nothing per document; skips those already current.
 
-    Chunks of several small documents are embedded together (full batches), then each
-    document is written on its own. `progress(total_chunks)` may return a callback that is
-    told of each embedded batch.
+    Documents go in groups of about EMBED_GROUP_CHUNKS chunks: a group is embedded in full
+    batches while the group before it is written (one Chroma upsert, then each document's
+    own catalog commit), so the cores keep encoding. `progress(total_chunks)` may return a
+    callback that is told of each embedded batch.
     """
-    chunks = {
-        d.doc_id: chunk_document(pipeline, d) for d in documents if not pipeline.is_current(d)
-    }
+    # A document given twice (same id) is indexed once, at its last version.
+    latest = list({d.doc_id: d for d in documents}.values())
+    chunks = {d.doc_id: chunk_document(pipeline, d) for d in latest if not pipeline.is_current(d)}
     tick = progress(sum(len(c) for c in chunks.values())) if progress else None
     results: dict[str, IndexResult] = {}
-    group: list[Document] = []
-    for position, document in enumerate(documents):
-        if document.doc_id in chunks:
-            group.append(document)
-        last = position == len(documents) - 1
-        if group and (last or sum(len(chunks[d.doc_id]) for d in group) >= EMBED_GROUP_CHUNKS):
-            _write_group(pipeline, group, chunks, tick, results)
-            group = []
+    groups = _groups([d for d in latest if d.doc_id in chunks], chunks)
+    # One embedding ahead of the writes: a thread, as torch and SQLite release the GIL.
+    with ThreadPoolExecutor(1, thread_name_prefix="stage") as ahead:
+        staging = ahead.submit(_stage, pipeline, groups[0], chunks, tick) if groups else None
+        for number in range(len(groups)):
+            staged = staging.result()  # type: ignore[union-attr]
+            if number + 1 < len(groups):
+                staging = ahead.submit(_stage, pipeline, groups[number + 1], chunks, tick)
+            try:
+                for result in pipeline.writer.commit_many(staged):
+                    results[result.doc_id] = result
+            except BaseException:
+                staging.cancel()  # type: ignore[union-attr]
+                raise
     return [
         results.get(d.doc_id)
         or IndexResult(d.doc_id, "unchanged", len(pipeline.catalog.view().by_doc.get(d.doc_id, [])))
@@ -149,24 +158,45 @@ def index_documents(
     ]
 
 
-def _write_group(
+def _groups(documents: list[Document], chunks: dict[str, list[Chunk]]) -> list[list[Document]]:
+    """Consecutive documents in groups of at least EMBED_GROUP_CHUNKS chunks (the last may
+    hold fewer)."""
+    groups: list[list[Document]] = []
+    group: list[Document] = []
+    size = 0
+    for document in documents:
+        group.append(document)
+        size += len(chunks[document.doc_id])
+        if size >= EMBED_GROUP_CHUNKS:
+            groups.append(group)
+            group, size = [], 0
+    if group:
+        groups.append(group)
+    return groups
+
+
+def _stage(
     pipeline: Pipeline,
     group: list[Document],
     chunks: dict[str, list[Chunk]],
     tick: Progress | None,
-    results: dict[str, IndexResult],
-) -> None:
+) -> list[StagedDocument]:
     everything = [c for d in group for c in chunks[d.doc_id]]
     chunk_vecs, sentence_vecs = pipeline.embed_chunks(everything, tick)
-    first = 0
+    staged, first = [], 0
     for document in group:
-        count = len(chunks[document.doc_id])
-        part = slice(first, first + count)
-        vectors = (chunk_vecs[part], sentence_vecs[part])
-        results[document.doc_id] = pipeline.add_document(
-            document, chunks[document.doc_id], vectors=vectors
+        part = slice(first, first + len(chunks[document.doc_id]))
+        staged.append(
+            StagedDocument(
+                document,
+                tuple(chunks[document.doc_id]),
+                chunk_vecs[part],
+                tuple(sentence_vecs[part]),
+                pipeline.fingerprint,
+            )
         )
-        first += count
+        first = part.stop
+    return staged
 
 
 def _title_from(source: str) -> str:

@@ -4,14 +4,16 @@ A view is made per question and holds only the rows that question touched, so no
 with the corpus and a commit by another process is seen by the next view without a reload.
 """
 
+import functools
 import json
 import sqlite3
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TypeVar
 
 import numpy as np
 
+from qa.errors import DocumentNotFound
 from qa.fulltext import FullText, idf
 from qa.types import Document, Span
 
@@ -21,7 +23,11 @@ V = TypeVar("V")
 
 @dataclass(frozen=True)
 class ChunkEntry:
-    """What answering needs of a chunk without asking Chroma."""
+    """What answering needs of a chunk without asking Chroma.
+
+    The sentence vectors (about 9 KB a chunk) are read when first used: ranking touches
+    80 chunks a question and needs only their spans; composing reads the top few.
+    """
 
     chunk_id: str
     doc_id: str
@@ -29,7 +35,12 @@ class ChunkEntry:
     start: int
     end: int
     sentences: tuple[Span, ...]
-    vectors: np.ndarray
+    _load_vectors: Callable[[], np.ndarray] = field(repr=False, compare=False)
+
+    @functools.cached_property
+    def vectors(self) -> np.ndarray:
+        """One unit vector per sentence, in the order of `sentences`."""
+        return self._load_vectors()
 
 
 class _Rows(Mapping[str, V]):
@@ -63,14 +74,21 @@ class _Rows(Mapping[str, V]):
         return self._read().execute(f"SELECT count(*) FROM ({self._keys_sql()})").fetchone()[0]
 
 
-_CHUNK_COLUMNS = "chunk_id, doc_id, position, start, end, sentences, vectors"
+_CHUNK_COLUMNS = "chunk_id, doc_id, position, start, end, sentences"
 
 
-def _chunk_entry(row: tuple) -> ChunkEntry:
-    chunk_id, doc_id, position, start, end, sentences, vectors = row
+def _chunk_entry(row: tuple, read: Reader) -> ChunkEntry:
+    chunk_id, doc_id, position, start, end, sentences = row
     spans = tuple((a, b) for a, b in json.loads(sentences))
-    vecs = np.frombuffer(vectors, np.float32).reshape(len(spans), -1)
-    return ChunkEntry(chunk_id, doc_id, position, start, end, spans, vecs)
+
+    def load_vectors() -> np.ndarray:
+        found = read().execute("SELECT vectors FROM chunks WHERE chunk_id = ?", (chunk_id,))
+        row = found.fetchone()
+        if row is None:  # its document was removed or replaced since the row was read
+            raise DocumentNotFound(f"{doc_id} changed while the question was answered; ask again")
+        return np.frombuffer(row[0], np.float32).reshape(len(spans), -1)
+
+    return ChunkEntry(chunk_id, doc_id, position, start, end, spans, load_vectors)
 
 
 class ChunkRows(_Rows[ChunkEntry]):
@@ -82,7 +100,7 @@ class ChunkRows(_Rows[ChunkEntry]):
             .execute(f"SELECT {_CHUNK_COLUMNS} FROM chunks WHERE chunk_id = ?", (key,))
             .fetchone()
         )
-        return _chunk_entry(row) if row else None
+        return _chunk_entry(row, self._read) if row else None
 
     def _keys_sql(self) -> str:
         return "SELECT chunk_id FROM chunks ORDER BY chunk_id"
@@ -98,7 +116,7 @@ class ChunkRows(_Rows[ChunkEntry]):
             wanted,
         )
         for row in rows:
-            self._cache[row[0]] = _chunk_entry(row)
+            self._cache[row[0]] = _chunk_entry(row, self._read)
         for chunk_id in wanted:
             self._cache.setdefault(chunk_id, None)
 

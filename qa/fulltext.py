@@ -11,6 +11,8 @@ import sqlite3
 from collections import Counter
 from collections.abc import Iterable, Sequence
 
+import numpy as np
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS fulltext_rows (
     id INTEGER PRIMARY KEY, chunk_id TEXT NOT NULL UNIQUE, doc_id TEXT NOT NULL,
@@ -159,26 +161,67 @@ class FullText:
         matched = _rarest_within(frequencies, MATCH_BUDGET)
         if not matched:
             return []
-        sql = (
-            "SELECT r.chunk_id, r.length, f.terms FROM fulltext f "
-            "JOIN fulltext_rows r ON r.id = f.rowid WHERE fulltext MATCH ?"
-        )
-        params: list[object] = [_match_expression(matched)]
-        if doc_ids is not None:
-            sql += f" AND r.doc_id IN ({','.join('?' * len(doc_ids))})"
-            params.extend(doc_ids)
-        sql += " ORDER BY f.rank LIMIT ?"
-        params.append(limit * CANDIDATES_PER_RESULT)
-        candidates = db.execute(sql, params).fetchall()
-        if not candidates:
-            return []
         weights = {t: qtf * idf(chunks, df) for t, df in frequencies.items() if (qtf := query[t])}
+        rowids = self._candidates(db, matched, weights, limit * CANDIDATES_PER_RESULT, doc_ids)
+        if not rowids:
+            return []
+        candidates = db.execute(
+            "SELECT r.chunk_id, r.length, f.terms FROM fulltext_rows r "
+            f"JOIN fulltext f ON f.rowid = r.id WHERE r.id IN ({','.join('?' * len(rowids))})",
+            rowids,
+        ).fetchall()
         average = total / chunks
         scored = []
         for chunk_id, length, text in candidates:
-            counts = Counter(t for t in text.split() if t in weights)
             norm = self.k1 * (1 - self.b + self.b * length / average)
-            score = sum(weights[t] * tf * (self.k1 + 1) / (tf + norm) for t, tf in counts.items())
+            # Terms are joined by single spaces; doubled, each term has a space of its own on
+            # both sides, so str.count (in C) counts repeated terms too.
+            padded = f" {text.replace(' ', '  ')} "
+            score = 0.0
+            for term, weight in weights.items():
+                if tf := padded.count(f" {term} "):
+                    score += weight * tf * (self.k1 + 1) / (tf + norm)
             scored.append((chunk_id, score))
         scored.sort(key=lambda item: (-item[1], item[0]))
         return scored[:limit]
+
+    def _candidates(
+        self,
+        db: sqlite3.Connection,
+        matched: list[str],
+        weights: dict[str, float],
+        wanted: int,
+        doc_ids: Sequence[str] | None,
+    ) -> list[int]:
+        """Row ids of the best `wanted` rows by the summed weights of the terms they hold.
+
+        Each matched term's rows come from its own FTS5 `MATCH` (the doclist alone, read in
+        C); numpy sums the weights. FTS5's own ranking visited every matched row's size
+        record (about 6 us a row at 100k chunks, 42 ms a question at p50); this costs about
+        a fifth of that. Term frequency and length count in the exact score, computed for
+        these candidates only; ties at the cut go to the lower row id, so processes agree.
+        """
+        rows, scores = [], []
+        for term in matched:
+            # One comma-separated string per term: parsing it in numpy beats a Python row
+            # object per matched row (5,000 rows a question at 100k chunks).
+            (joined,) = db.execute(
+                "SELECT group_concat(rowid) FROM fulltext WHERE fulltext MATCH ?",
+                (_match_expression([term]),),
+            ).fetchone()
+            ids = np.fromstring(joined or "", dtype=np.int64, sep=",")
+            rows.append(ids)
+            scores.append(np.full(len(ids), weights[term]))
+        ids = np.concatenate(rows)
+        score = np.concatenate(scores)
+        if doc_ids is not None:
+            allowed = db.execute(
+                f"SELECT id FROM fulltext_rows WHERE doc_id IN ({','.join('?' * len(doc_ids))})",
+                list(doc_ids),
+            )
+            keep = np.isin(ids, np.fromiter((r[0] for r in allowed), np.int64))
+            ids, score = ids[keep], score[keep]
+        unique, position = np.unique(ids, return_inverse=True)
+        total = np.bincount(position, weights=score, minlength=len(unique))
+        order = np.lexsort((unique, -total))[:wanted]
+        return [int(i) for i in unique[order]]

@@ -21,6 +21,11 @@ class EmbeddingSettings(BaseModel):
     query_threads: int = Field(
         1, ge=0, le=64, description="Torch threads while encoding questions; 0 = torch's default"
     )
+    backend: Literal["torch", "onnx-int8"] = Field(
+        "torch",
+        description="torch = fp32 MiniLM; onnx-int8 = the packaged int8 ONNX MiniLM "
+        "(a store is indexed with one of them)",
+    )
 
 
 class StoreSettings(BaseModel):

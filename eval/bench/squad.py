@@ -126,8 +126,11 @@ def store_path_for(settings: Settings, tag: str = "") -> Path:
 
 def open_cached_pipeline(tag: str = "", **sections: Any) -> Pipeline:
     """A pipeline over the cached store for `tag` and what decides its chunks in `sections`;
-    index_articles fills it the first time."""
-    store = store_path_for(bench_settings(Path("."), **sections), tag)
+    index_articles fills it the first time. One store per encoder (QA_EMBEDDINGS__BACKEND):
+    vectors of two never mix."""
+    sized = bench_settings(Path("."), **sections)
+    backend = sized.embeddings.backend
+    store = store_path_for(sized, tag + ("" if backend == "torch" else f"-{backend}"))
     return build_pipeline(bench_settings(store, **sections))
 
 

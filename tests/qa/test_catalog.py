@@ -13,6 +13,7 @@ import pytest
 from index.ingest import SAMPLE_CORPUS
 from qa import fulltext
 from qa.catalog import Catalog
+from qa.errors import DocumentNotFound
 from qa.lexical import BM25Index, lexical_terms
 from qa.types import Chunk, Document
 
@@ -196,3 +197,25 @@ def test_a_small_match_budget_keeps_the_rare_terms_and_full_scores(sample, monke
     for chunk_id, score in budgeted:  # every query term still counts in the score
         assert score == pytest.approx(scores[chunk_id], rel=1e-9)
     assert budgeted[0][1] <= max(full.values()) + 1e-9  # never better than the full search
+
+
+def test_sentence_vectors_are_read_only_for_the_chunks_that_use_them(tmp_path):
+    catalog = Catalog(tmp_path / "catalog.sqlite")
+    chunks = add(
+        catalog, "d", "Docks", [f"Paragraph {n} about harbours and ships." for n in range(40)]
+    )
+    statements: list[str] = []
+    catalog._reader().set_trace_callback(statements.append)
+    view = catalog.view()
+    view.chunks.fetch_many([c.chunk_id for c in chunks])  # what ranking does with candidates
+    assert [view.chunks[c.chunk_id].sentences for c in chunks] == [c.sentences for c in chunks]
+    assert not [s for s in statements if "vectors" in s], "ranking read the sentence vectors"
+
+    entry = view.chunks["d:0007"]
+    assert np.array_equal(entry.vectors, np.full((1, 4), 7, np.float32))
+    assert len([s for s in statements if "vectors" in s]) == 1
+
+    catalog.remove_document("d")  # a removal between ranking and composing
+    with pytest.raises(DocumentNotFound, match="ask again"):
+        _ = view.chunks["d:0008"].vectors
+    catalog.close()

@@ -25,6 +25,7 @@ from tests.crash_checks import (
     check_recovered,
     check_same_as_clean,
     check_unrecovered,
+    check_whole_documents,
     child_env,
     indexed_documents,
     read_state,
@@ -33,8 +34,8 @@ from tests.crash_checks import (
 
 pytestmark = pytest.mark.cli
 
-# Indexes every file but the last, then makes `KILL_AT` (a method of the store or the
-# catalog) kill the process as soon as it returns, and indexes the last file.
+# Indexes every file but the last GROUP, then makes `KILL_AT` (a method of the store or the
+# catalog) kill the process as soon as it returns, and indexes the last GROUP files in one call.
 KILL_SCRIPT = """
 import os, signal, sys
 from pathlib import Path
@@ -44,10 +45,11 @@ from qa.pipeline import build_pipeline
 from qa.store import ChunkStore
 from tests.conftest import make_settings
 
-store, kill_at, *files = sys.argv[1:]
+store, kill_at, group, *files = sys.argv[1:]
+group = int(group)
 pipeline = build_pipeline(make_settings(Path(store)))
 documents = plan_paths([Path(f) for f in files], 10**8).documents
-index_documents(pipeline, documents[:-1])
+index_documents(pipeline, documents[:-group])
 owner = {"upsert": ChunkStore, "delete": ChunkStore, "replace_document": Catalog}[kill_at]
 real = getattr(owner, kill_at)
 
@@ -56,7 +58,7 @@ def then_die(*args, **kwargs):
     os.kill(os.getpid(), signal.SIGKILL)
 
 setattr(owner, kill_at, then_die)
-index_documents(pipeline, documents[-1:])
+index_documents(pipeline, documents[-group:])
 sys.exit("the kill point was never reached")
 """
 
@@ -95,8 +97,8 @@ def write_files(tmp_path: Path) -> dict[str, Path]:
     return files
 
 
-def kill_during_write(store: Path, kill_at: str, files: list[Path]) -> None:
-    script = [sys.executable, "-c", KILL_SCRIPT, str(store), kill_at, *map(str, files)]
+def kill_during_write(store: Path, kill_at: str, files: list[Path], group: int = 1) -> None:
+    script = [sys.executable, "-c", KILL_SCRIPT, str(store), kill_at, str(group), *map(str, files)]
     done = subprocess.run(
         script,
         cwd=ROOT,
@@ -169,6 +171,32 @@ def test_kill_inside_add_document(
     check_recovered(state)
     assert state.by_doc == after.by_doc and state.chroma == after.chroma
     assert any(p.doc_id == doc_id for p in pipeline.ask(QUESTION, top_k=20).passages)
+
+
+@pytest.mark.parametrize("kill_at", ["upsert", "replace_document"])
+def test_kill_inside_a_write_of_several_documents(
+    kill_at: str, tmp_path: Path, pipeline_factory: PipelineFactory
+) -> None:
+    """Small documents share one Chroma upsert; each still commits whole or not at all."""
+    files = write_corpus(tmp_path / "corpus", 4)
+    store = tmp_path / "store"
+    kill_during_write(store, kill_at, files, group=len(files))
+    clean = clean_state(pipeline_factory, "clean", files)
+
+    killed = read_state(store)
+    check_unrecovered(killed)
+    check_whole_documents(killed, clean)
+    # One upsert held every document's chunks before any catalog commit.
+    assert killed.chroma == clean.chroma
+    committed = 0 if kill_at == "upsert" else 1
+    assert len(killed.by_doc) == committed
+    assert killed.pending == clean.chroma - killed.catalog
+
+    pipeline_factory("store")  # the next start: recovery runs here
+    state = read_state(store)
+    check_recovered(state)
+    check_whole_documents(state, clean)
+    assert len(state.by_doc) == committed
 
 
 def run_qa_index_until_killed(corpus: Path, store: Path, rng: random.Random) -> bool:
