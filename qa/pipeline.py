@@ -38,6 +38,7 @@ class Pipeline:
         self.answerer = build_answerer(settings)
         self.writer = DocumentWriter(self.store, self.catalog)
         self.writer.recover()
+        self._encoder_checked = False
 
     @cached_property
     def embedder(self) -> Embedder:
@@ -215,6 +216,9 @@ class Pipeline:
             raise InputError("nothing is indexed yet: index documents first (qa index PATH)")
         for doc_id in doc_ids or ():
             self.document(doc_id)
+        if not self._encoder_checked:  # writes of another encoder are refused, so once is enough
+            self.writer.check_encoder(self.fingerprint)
+            self._encoder_checked = True
         embedder = self.embedder  # loads the model outside the timed stages on first use
         timings: dict[str, float] = {}
         began = time.perf_counter()

@@ -59,3 +59,20 @@ def test_the_int8_model_agrees_with_fp32(embedder: Embedder, int8: Embedder) -> 
 def test_the_int8_model_refuses_a_model_folder(tmp_path) -> None:
     with pytest.raises(ConfigError, match="QA_EMBEDDINGS__MODEL_PATH"):
         Embedder(EmbeddingSettings(backend="onnx-int8", model_path=tmp_path))
+
+
+def test_a_question_with_another_encoder_than_the_store_is_refused(tmp_path, embedder) -> None:
+    """Writes of a second encoder are refused; so is a question: its vector would be ranked
+    against the other model's vectors."""
+    from index.ingest import SAMPLE_CORPUS, index_documents, plan_paths
+    from qa.pipeline import build_pipeline
+    from tests.conftest import lend_embedder, make_settings
+
+    fp32 = lend_embedder(build_pipeline(make_settings(tmp_path / "store")), embedder)
+    index_documents(fp32, plan_paths([SAMPLE_CORPUS], 10**8).documents)
+    assert fp32.ask("What did Russia veto in March?").citations
+    fp32.close()
+    other = build_pipeline(make_settings(tmp_path / "store", embeddings={"backend": "onnx-int8"}))
+    with pytest.raises(ConfigError, match="QA_EMBEDDINGS__BACKEND"):
+        other.ask("What did Russia veto in March?")
+    other.close()
