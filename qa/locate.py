@@ -21,7 +21,8 @@ def _words(text: str) -> list[str]:
     return _WORD.findall(text.translate(_QUOTES).lower())
 
 
-def _fold(text: str) -> str:
+def fold(text: str) -> str:
+    """The words of `text`, lower-cased, quotes and dashes unified, punctuation dropped."""
     return " ".join(_words(text))
 
 
@@ -39,11 +40,11 @@ def quote_lines(reply: str) -> list[str]:
 def locate_quote(quote: str, sentences: Sequence[str]) -> int | None:
     """Index of the sentence that holds the quote: verbatim (case- and quote-blind) first,
     else the one holding the largest share of its words, if at least MIN_WORD_SHARE."""
-    folded = _fold(quote)
+    folded = fold(quote)
     if not folded:
         return None
     for i, sentence in enumerate(sentences):
-        if folded in _fold(sentence):
+        if folded in fold(sentence):
             return i
     wanted = set(folded.split())
     best, best_share = None, 0.0

@@ -14,6 +14,7 @@ import numpy as np
 
 from qa.compose import SIMILARITY_WEIGHT, AnswerContext, term_overlap
 from qa.lexical import lexical_terms
+from qa.locate import fold
 from qa.text import split_sentences
 from qa.types import Citation, Claim
 
@@ -137,12 +138,6 @@ def verify_answer(
     return verdicts
 
 
-def _plain(text: str) -> str:
-    """Text compared word for word: case, curly quotes, spacing and end punctuation ignored."""
-    text = text.translate(str.maketrans("“”‘’", "\"\"''")).casefold()
-    return " ".join(text.split()).rstrip(" .!?…")
-
-
 def _judged(
     scored_claims: list[tuple[str, tuple[int, ...], list[str], dict[int, tuple[float, Citation]]]],
     judge: Judge,
@@ -159,7 +154,7 @@ def _judged(
     known: list[float | None] = []
     for claim, markers, _, scored in scored_claims:
         ranked = sorted(scored, key=lambda m: scored[m][0], reverse=True)
-        copied = any(_plain(scored[m][1].quote) == _plain(claim) for m in ranked)
+        copied = any(fold(scored[m][1].quote) == fold(claim) for m in ranked)
         known.append(1.0 if copied else None)
         if copied:
             continue

@@ -71,8 +71,6 @@ class DocumentWriter:
         Embedded Chroma holds queries back for the whole of one upsert (1,500 chunks: about
         2 s here), so beside questions `write_batch` cuts it into small upserts to let them in.
         """
-        if not staged.chunks:
-            raise InputError(f"{staged.document.source}: no text to index")
         return self.commit_many([staged], exclusive, write_batch)[0]
 
     def commit_many(

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from qa.errors import BackendError, ConfigError
-from qa.prompts import load_prompt, load_template
+from qa.llm.judge import judge_prompts
 from qa.settings import JudgeSettings
 
 
@@ -26,12 +26,9 @@ class HostedJudge:
         """P(supported) for every claim, each judged against all of `evidence`."""
         if not evidence:
             return [0.0 for _ in claims]
-        lines = "\n".join(f"- {e.strip()}" for e in dict.fromkeys(evidence))
-        head = load_template("judge_evidence").format(evidence=lines)
-        system = load_prompt("judge_system")
+        ((_, system), (_, head)), questions = judge_prompts(claims, evidence)
         out = []
-        for claim in claims:
-            question = load_prompt("judge_claim").format(claim=claim.strip())
+        for question in questions:
             try:
                 reply = self.model.invoke([("system", system), ("human", head + question)])
             except Exception as exc:  # the endpoint's own error types vary by client

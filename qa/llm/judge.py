@@ -23,10 +23,18 @@ class EntailmentJudge:
             return []
         if not evidence:
             return [0.0 for _ in claims]
-        lines = "\n".join(f"- {e.strip()}" for e in dict.fromkeys(evidence))
-        prefix = [
-            ("system", load_prompt("judge_system")),
-            ("user", load_template("judge_evidence").format(evidence=lines)),
-        ]
-        questions = [load_prompt("judge_claim").format(claim=c.strip()) for c in claims]
+        prefix, questions = judge_prompts(claims, evidence)
         return self.model.yes_probabilities(prefix, questions)
+
+
+def judge_prompts(
+    claims: Sequence[str], evidence: Sequence[str]
+) -> tuple[list[tuple[str, str]], list[str]]:
+    """The judge's system and evidence messages, and one question per claim to end them with
+    (prompts/judge_*.txt); shared by the local and the hosted judge."""
+    lines = "\n".join(f"- {e.strip()}" for e in dict.fromkeys(evidence))
+    prefix = [
+        ("system", load_prompt("judge_system")),
+        ("user", load_template("judge_evidence").format(evidence=lines)),
+    ]
+    return prefix, [load_prompt("judge_claim").format(claim=c.strip()) for c in claims]

@@ -111,7 +111,7 @@ def test_a_claim_too_short_to_check_is_unsupported(context):
 
 
 def test_a_claim_copied_from_a_passage_sentence_needs_no_judge(context):
-    """A whole passage sentence, copied word for word (case, quotes and spacing aside), is that
+    """A whole passage sentence, copied word for word (case, quotes and punctuation aside), is that
     sentence's own statement; only the other claims go to the judge."""
     n = marker_of(context, VETO)
     passage = context.passages[n - 1]
