@@ -111,7 +111,7 @@ class LLMSettings(BaseModel):
     timeout_s: float = Field(30.0, gt=0, description="Give up on the model after this long")
     max_tokens: int = Field(160, ge=16, le=4096, description="Longest answer the model writes")
     temperature: float = Field(0.0, ge=0, le=2)
-    threads: int = Field(1, ge=1, le=64, description="CPU threads generating tokens (local)")
+    threads: int = Field(2, ge=1, le=64, description="CPU threads generating tokens (local)")
     batch_threads: int = Field(2, ge=1, le=64, description="CPU threads reading prompts (local)")
     context_tokens: int = Field(2048, ge=512, le=131072, description="llamacpp context size")
     max_passages: int = Field(5, ge=1, le=20, description="Passages put in the prompt")
@@ -131,6 +131,13 @@ class LLMSettings(BaseModel):
     )
     min_entailment: float = Field(
         0.5, ge=0, le=1, description="The judge's P(yes) from which a sentence is supported"
+    )
+    min_not_found: float = Field(
+        0.5,
+        ge=0,
+        le=1,
+        description="llamacpp: refuse when P(the reply opens NOT_FOUND) reaches this; below it "
+        "the model must write an answer, which verification checks",
     )
     min_selected: float = Field(
         0.5,

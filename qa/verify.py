@@ -55,6 +55,24 @@ def split_claims(text: str) -> list[tuple[str, tuple[int, ...]]]:
     return claims
 
 
+def as_checkable(claim: str, question: str) -> str:
+    """The claim as it is checked: a short reply ("Seoul.") says nothing on its own, so it is
+    checked as the answer to the question it replies to, unless it only echoes the question."""
+    own = set(lexical_terms(claim))
+    if len(own) >= MIN_CLAIM_TERMS or not own or own <= set(lexical_terms(question)):
+        return claim
+    return f'The answer to "{question.strip()}" is: {claim}'
+
+
+def _bears(scored: tuple[float, Citation], claim: str, check: str, threshold: float) -> bool:
+    """The score reaches the threshold; a short reply's own words also stand in the sentence
+    (the question's words, which the score counts too, cannot carry it alone)."""
+    score, citation = scored
+    if score < threshold:
+        return False
+    return check == claim or set(lexical_terms(claim)) <= set(lexical_terms(citation.quote))
+
+
 def _best_in_passage(
     context: AnswerContext,
     marker: int,
@@ -110,28 +128,30 @@ def verify_answer(
     claims = split_claims(text)
     if not claims or context.encode is None or not context.passages:
         return [Verdict(Claim(c, m, False, 0.0), (), m) for c, m in claims]
-    vectors = context.encode([c for c, _ in claims])
+    checked = [as_checkable(c, context.query) for c, _ in claims]
+    vectors = context.encode(checked)
     passage_terms = _passage_terms(context)
     scored_claims = []
-    for (claim, markers), vector in zip(claims, vectors, strict=True):
-        terms = lexical_terms(claim)
+    for (claim, markers), check, vector in zip(claims, checked, vectors, strict=True):
+        terms = lexical_terms(check)
         scored = {
             m: _best_in_passage(context, m, vector, terms, passage_terms[m - 1])
             for m in range(1, len(context.passages) + 1)
         }
         scored_claims.append((claim, markers, terms, scored))
     if judge is not None:
-        return _judged(scored_claims, judge, min_entailment, len(context.passages))
+        return _judged(scored_claims, checked, judge, min_entailment, len(context.passages))
     verdicts = []
-    for claim, markers, terms, scored in scored_claims:
+    for (claim, markers, terms, scored), check in zip(scored_claims, checked, strict=True):
         valid = [m for m in markers if 1 <= m <= len(context.passages)]
         removed = tuple(m for m in markers if m not in valid)
         checkable = len(set(terms)) >= MIN_CLAIM_TERMS
-        backed = [m for m in valid if checkable and scored[m][0] >= threshold]
+        bearing = [m for m in scored if _bears(scored[m], claim, check, threshold)]
+        backed = [m for m in valid if checkable and m in bearing]
         if not backed and checkable:
             # Uncited or wrongly cited: credit the passage that supports it best, if any does.
             best = max(scored, key=lambda m: scored[m][0])
-            backed = [best] if scored[best][0] >= threshold else []
+            backed = [best] if best in bearing else []
         support = max((scored[m][0] for m in backed), default=max(s for s, _ in scored.values()))
         claim_out = Claim(claim, tuple(backed), bool(backed), round(float(support), 4))
         verdicts.append(Verdict(claim_out, tuple(scored[m][1] for m in backed), removed))
@@ -140,13 +160,15 @@ def verify_answer(
 
 def _judged(
     scored_claims: list[tuple[str, tuple[int, ...], list[str], dict[int, tuple[float, Citation]]]],
+    checked: list[str],
     judge: Judge,
     min_entailment: float,
     passages: int,
 ) -> list[Verdict]:
     """Support decided by the judge over each claim's best-matching passage sentences.
 
-    All claims share one evidence list (the union of their best matches), read once. A claim
+    `checked` holds the text each claim is judged as (see as_checkable). All claims share
+    one evidence list (the union of their best matches), read once. A claim
     that is word for word a whole passage sentence is that sentence's own statement: it is
     supported without asking (a model that copies a sentence is common, and a call is seconds).
     """
@@ -161,7 +183,7 @@ def _judged(
         cited = [m for m in markers if 1 <= m <= passages]
         for m in [*cited, *ranked][:EVIDENCE_PER_CLAIM]:
             evidence[scored[m][1].quote] = None
-    asked = [c for (c, _, _, _), p in zip(scored_claims, known, strict=True) if p is None]
+    asked = [c for c, p in zip(checked, known, strict=True) if p is None]
     answers = iter(judge(asked, list(evidence)) if asked else [])
     probabilities = [next(answers) if p is None else p for p in known]
     verdicts = []

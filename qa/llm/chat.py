@@ -9,7 +9,7 @@ deadline hands over to the extractive answerer, and the answer says so.
 import contextlib
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from qa.compose import AnswerContext, Composition, score_sentences
@@ -20,6 +20,11 @@ from qa.types import Citation, Turn
 from qa.verify import Judge, verify_answer
 
 Delta = str
+# messages -> P(the reply opens with the not-found words), read off the first token
+RefusalGate = Callable[[list[tuple[str, str]]], float]
+# What a reply may not open with once the gate let it through: the not-found words, and a bare
+# citation marker (the reader sometimes answers "[1]" alone, which says nothing to check).
+FORBIDDEN_OPENINGS = ("NOT", " NOT", "[", " [")
 
 
 def prompt_texts(context: AnswerContext, keep: int) -> list[str]:
@@ -86,12 +91,16 @@ class ChatAnswerer:
         probe_url: str | None = None,
         judge: Judge | None = None,
         serial: bool = True,
+        gate: RefusalGate | None = None,
     ) -> None:
         self.name = name
         self.model = model  # a LangChain chat model
         self.probe_url = probe_url  # answers 200 when a remote backend is up
         self.settings = settings.llm
         self.judge = judge  # decides sentence support; None: the embedding-and-overlap score
+        # With a gate, the answerer refuses only when P(not found) reaches min_not_found; below
+        # it the model must write an answer, which verification then checks sentence by sentence.
+        self.gate = gate
         # One generation at a time unless the model serialises itself (a local model does).
         self._lock: Any = threading.Lock() if serial else contextlib.nullcontext()
         self._extractive = ExtractiveAnswerer(settings.answer)
@@ -126,7 +135,15 @@ class ChatAnswerer:
         parts: list[str] = []
         try:
             with self._lock:
-                for chunk in self.model.stream(self.messages(context)):
+                messages = self.messages(context)
+                options: dict[str, Any] = {}
+                if self.gate is not None:
+                    p_not = self.gate(messages)
+                    if p_not >= self.settings.min_not_found:
+                        yield self.refusal(round(1.0 - p_not, 4))
+                        return
+                    options["forbid_first"] = FORBIDDEN_OPENINGS
+                for chunk in self.model.stream(messages, **options):
                     piece = chunk.content if isinstance(chunk.content, str) else ""
                     if piece:
                         parts.append(piece)
@@ -147,6 +164,10 @@ class ChatAnswerer:
                 result = item
         assert result is not None
         return result
+
+    def refusal(self, support: float) -> Composition:
+        """ "The documents don't say", with the model's confidence that they do as support."""
+        return Composition(load_prompt("abstention"), (), True, support)
 
     def fall_back(self, context: AnswerContext, exc: Exception) -> Composition:
         composition = self._extractive.compose(context)

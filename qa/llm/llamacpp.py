@@ -18,6 +18,9 @@ from qa.llm.judge import EntailmentJudge
 from qa.llm.local import LocalModel, load_local_model
 from qa.settings import Settings
 
+# First tokens of prompts/not_found.txt (NOT_FOUND) as the tokenizer may cut it.
+NOT_FOUND_OPENINGS = ("NOT", " NOT")
+
 
 class LocalChat(BaseChatModel):
     """LangChain's chat-model interface over a LocalModel."""
@@ -49,8 +52,13 @@ class LocalChat(BaseChatModel):
         run_manager: Any = None,
         **kwargs: Any,
     ) -> Iterator[ChatGenerationChunk]:
-        for piece in self.local.stream(self._messages(messages), self.max_tokens):
+        forbid = kwargs.get("forbid_first", ())
+        for piece in self.local.stream(self._messages(messages), self.max_tokens, forbid):
             yield ChatGenerationChunk(message=AIMessageChunk(content=piece))
+
+    def refusal_share(self, messages: list[tuple[str, str]]) -> float:
+        """P(the reply opens with the not-found words); the prompt stays cached for the reply."""
+        return float(self.local.first_token_share(messages, NOT_FOUND_OPENINGS))
 
 
 def build_local_chat(local: LocalModel, max_tokens: int) -> LocalChat:
@@ -62,4 +70,6 @@ def build_llamacpp(settings: Settings) -> ChatAnswerer:
     local = load_local_model(settings.llm)
     judge = EntailmentJudge(local).support if settings.llm.judge == "model" else None
     chat = build_local_chat(local, settings.llm.max_tokens)
-    return ChatAnswerer("llamacpp", chat, settings, judge=judge, serial=False)
+    return ChatAnswerer(
+        "llamacpp", chat, settings, judge=judge, serial=False, gate=chat.refusal_share
+    )

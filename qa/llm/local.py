@@ -7,6 +7,7 @@ prefix is read once. Every call holds one lock: a llama.cpp context is not reent
 
 import importlib.util
 import math
+import os
 import threading
 import time
 from collections.abc import Iterator, Sequence
@@ -90,9 +91,16 @@ class LocalModel:
                 ids.add(tokens[0])
         return sorted(ids)
 
-    def stream(self, messages: Sequence[Message], max_tokens: int) -> Iterator[str]:
-        """The reply's text as it is written."""
+    def stream(
+        self, messages: Sequence[Message], max_tokens: int, forbid_first: Sequence[str] = ()
+    ) -> Iterator[str]:
+        """The reply's text as it is written; it cannot open with any of `forbid_first`.
+
+        Forbidding a first word lets the caller overrule a reply it has already decided
+        against (e.g. NOT_FOUND when its probability stayed below a calibrated threshold).
+        """
         prompt = render_chat(messages)
+        banned = self._token_ids(forbid_first) if forbid_first else []
         with self.lock:
             self._restore_system_turn(messages)
             for part in self.llama.create_completion(
@@ -101,6 +109,7 @@ class LocalModel:
                 temperature=self.temperature,
                 stop=list(self.stop),
                 stream=True,
+                logits_processor=[_FirstTokenBan(banned)] if banned else None,
             ):
                 piece = part["choices"][0].get("text") or ""
                 if piece:
@@ -193,6 +202,20 @@ class LocalModel:
         return np.ctypeslib.as_array(pointer, shape=(llama.n_vocab(),)).copy()
 
 
+class _FirstTokenBan:
+    """A llama-cpp-python logits processor that rules some tokens out of the first step only."""
+
+    def __init__(self, token_ids: Sequence[int]) -> None:
+        self.token_ids = list(token_ids)
+        self.done = False
+
+    def __call__(self, input_ids: np.ndarray, scores: np.ndarray) -> np.ndarray:
+        if not self.done:
+            self.done = True
+            scores[self.token_ids] = -np.inf
+        return scores
+
+
 def _yes_share(logits: np.ndarray, yes: list[int], no: list[int]) -> float:
     top = float(np.max(logits))
     p_yes = float(np.sum(np.exp(logits[yes] - top)))
@@ -203,6 +226,9 @@ def _yes_share(logits: np.ndarray, yes: list[int], no: list[int]) -> float:
 
 def load_local_model(settings: LLMSettings) -> LocalModel:
     """Load the configured GGUF once; the packaged reader is sha256-checked first."""
+    # OpenMP threads that spin while waiting made generation on 2 threads 0.8 tokens/s on a
+    # busy 2-core machine; sleeping waits gave 7-10 (eval/BENCHMARKS.md). Read at library load.
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     try:
         from llama_cpp import Llama
     except ImportError as exc:

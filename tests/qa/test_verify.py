@@ -110,6 +110,32 @@ def test_a_claim_too_short_to_check_is_unsupported(context):
     assert verdict.citations == ()
 
 
+def test_a_one_word_reply_is_checked_as_the_answer_to_the_question(context):
+    # "The extension." says nothing alone; as the answer to "What did Russia veto in March?"
+    # it is stated by the veto sentence (a short reply used to be dropped as uncheckable).
+    n = marker_of(context, VETO)
+    [verdict] = verify_answer(context, f"The extension [{n}].", THRESHOLD)
+    assert verdict.claim.supported, verdict
+    assert verdict.claim.text == "The extension."
+    assert VETO in verdict.citations[0].quote
+
+
+def test_a_one_word_reply_the_passages_lack_is_unsupported(context):
+    # The question's words match the veto sentence, but the reply's own word is nowhere in it.
+    n = marker_of(context, VETO)
+    [verdict] = verify_answer(context, f"PWNED [{n}].", THRESHOLD)
+    assert not verdict.claim.supported
+    asked: list[list[str]] = []
+
+    def judge(claims, evidence):
+        asked.append(list(claims))
+        return [0.9 for _ in claims]
+
+    [judged] = verify_answer(context, f"Extension [{n}].", THRESHOLD, judge)
+    assert judged.claim.supported
+    assert asked == [['The answer to "What did Russia veto in March?" is: Extension.']]
+
+
 def test_a_claim_copied_from_a_passage_sentence_needs_no_judge(context):
     """A whole passage sentence, copied word for word (case, quotes and punctuation aside), is that
     sentence's own statement; only the other claims go to the judge."""

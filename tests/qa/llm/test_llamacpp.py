@@ -1,5 +1,7 @@
 """The llamacpp backend: the packaged SmolLM2 in-process, with every citation verified."""
 
+import copy
+
 import pytest
 
 from qa.compose import AnswerContext
@@ -111,3 +113,33 @@ def test_a_restored_system_turn_reads_the_same_as_a_fresh_context(gguf):
     assert reply == expected_reply
     assert votes == pytest.approx(expected_votes, abs=1e-3)
     assert len(shared._system_states) == 2
+
+
+def test_a_reply_can_be_kept_from_opening_with_a_word(llama_pipeline):
+    local = llama_pipeline.answerer.model.local
+    asked = [("user", "What colour is the sky on a clear day?")]
+    usual = local.complete(asked, 8)
+    first = usual.split()[0]
+    overruled = "".join(local.stream(asked, 8, forbid_first=(first, f" {first}")))
+    assert overruled.strip() and not overruled.lstrip().startswith(first)
+    assert local.complete(asked, 8) == usual, "the ban holds for one reply only"
+
+
+def gated(llama_pipeline, threshold: float):
+    """The pipeline's llamacpp answerer with another refusal threshold."""
+    answerer = copy.copy(llama_pipeline.answerer)
+    answerer.settings = answerer.settings.model_copy(update={"min_not_found": threshold})
+    return answerer
+
+
+def test_the_refusal_gate_decides_before_anything_is_written(llama_pipeline):
+    context = context_for(llama_pipeline, QUESTION)
+    p_not = llama_pipeline.answerer.gate(llama_pipeline.answerer.messages(context))
+    # At a threshold of 0 every question is refused, without a word written.
+    [refusal] = list(gated(llama_pipeline, 0.0).stream(context))
+    assert refusal.abstained and not refusal.citations
+    assert refusal.support == pytest.approx(1 - p_not, abs=1e-3)
+    # At 1 the model must write; what it writes is verified as usual.
+    *deltas, written = list(gated(llama_pipeline, 1.0).stream(context))
+    assert deltas and not "".join(deltas).lstrip().startswith(("NOT", "["))
+    assert written.claims

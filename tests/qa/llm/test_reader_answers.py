@@ -59,3 +59,33 @@ def test_select_quotes_the_documents_exactly(select_pipeline: Pipeline):
 def test_select_abstains_when_the_documents_cannot_answer(select_pipeline: Pipeline):
     answer = select_pipeline.ask("What is the boiling point of liquid nitrogen in kelvin?")
     assert answer.abstained and not answer.citations
+
+
+@pytest.fixture(scope="module")
+def written_pipeline(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pipeline]:
+    pytest.importorskip("llama_cpp")
+    store: Path = tmp_path_factory.mktemp("written") / "store"
+    p = indexed_pipeline(store, {"provider": "llamacpp", **READER})
+    yield p
+    p.close()
+
+
+@pytest.mark.parametrize(
+    ("question", "fact"),
+    [
+        # Greedy decoding opened with NOT_FOUND at P 0.28: refused though passage 1 says it.
+        (
+            "Which agreement did North Korea violate by building guard posts and holding drills"
+            " along the border with South Korea?",
+            "September 19",
+        ),
+        # The reader replied "[1]" alone: a marker with nothing to check, so an abstention.
+        ("Where is Gabriela Bernal based?", "Seoul"),
+    ],
+)
+def test_the_reader_answers_what_it_used_to_refuse(written_pipeline: Pipeline, question, fact):
+    answer = written_pipeline.ask(question)
+    assert not answer.abstained and answer.fallback is None, answer
+    assert fact in answer.text
+    for c in answer.citations:
+        assert written_pipeline.document(c.doc_id).text[c.start : c.end] == c.quote
