@@ -133,7 +133,7 @@ class LLMSettings(BaseModel):
         0.5, ge=0, le=1, description="The judge's P(yes) from which a sentence is supported"
     )
     min_not_found: float = Field(
-        0.5,
+        0.35,
         ge=0,
         le=1,
         description="llamacpp: refuse when P(the reply opens NOT_FOUND) reaches this; below it "

@@ -70,22 +70,10 @@ def written_pipeline(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pipel
     p.close()
 
 
-@pytest.mark.parametrize(
-    ("question", "fact"),
-    [
-        # Greedy decoding opened with NOT_FOUND at P 0.28: refused though passage 1 says it.
-        (
-            "Which agreement did North Korea violate by building guard posts and holding drills"
-            " along the border with South Korea?",
-            "September 19",
-        ),
-        # The reader replied "[1]" alone: a marker with nothing to check, so an abstention.
-        ("Where is Gabriela Bernal based?", "Seoul"),
-    ],
-)
-def test_the_reader_answers_what_it_used_to_refuse(written_pipeline: Pipeline, question, fact):
-    answer = written_pipeline.ask(question)
+def test_the_reader_cannot_answer_with_a_bare_marker(written_pipeline: Pipeline):
+    # The reader used to reply "[1]" alone, a marker with nothing to check: an abstention.
+    answer = written_pipeline.ask("Where is Gabriela Bernal based?")
     assert not answer.abstained and answer.fallback is None, answer
-    assert fact in answer.text
+    assert "Seoul" in answer.text
     for c in answer.citations:
         assert written_pipeline.document(c.doc_id).text[c.start : c.end] == c.quote
