@@ -109,10 +109,15 @@ class Catalog:
         return CatalogView(self._reader, self.fulltext)
 
     def search_lexical(
-        self, terms: list[str], limit: int, doc_ids: Sequence[str] | None = None
+        self,
+        terms: list[str],
+        limit: int,
+        doc_ids: Sequence[str] | None = None,
+        frequencies: dict[str, int] | None = None,
     ) -> list[tuple[str, float]]:
-        """BM25 over committed chunks (ties by chunk id), from the FTS rows."""
-        return self.fulltext.search(self._reader(), terms, limit, doc_ids)
+        """BM25 over committed chunks (ties by chunk id), from the FTS rows; `frequencies`
+        may carry the terms' document frequencies, read beforehand."""
+        return self.fulltext.search(self._reader(), terms, limit, doc_ids, frequencies)
 
     def documents(self) -> list[DocumentInfo]:
         """Every indexed document with its chunk count, by title."""

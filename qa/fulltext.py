@@ -146,10 +146,12 @@ class FullText:
         terms: Sequence[str],
         limit: int,
         doc_ids: Sequence[str] | None = None,
+        frequencies: dict[str, int] | None = None,
     ) -> Ranking:
         """The best `limit` chunk ids for the query terms with BM25 scores, best first.
 
-        Equal scores are ordered by chunk id, so every process ranks alike.
+        Equal scores are ordered by chunk id, so every process ranks alike. `frequencies`
+        (document frequency by term) saves reading them when the caller already has.
         """
         query = Counter(terms)
         if not query or limit <= 0:
@@ -157,7 +159,10 @@ class FullText:
         chunks, total = self.statistics(db)
         if chunks == 0:
             return []
-        frequencies = self.document_frequencies(db, query)
+        if frequencies is None:
+            frequencies = self.document_frequencies(db, query)
+        # In term order, so the float sums below add up alike in every process.
+        frequencies = {t: frequencies[t] for t in sorted(query) if frequencies.get(t)}
         matched = _rarest_within(frequencies, MATCH_BUDGET)
         if not matched:
             return []
@@ -165,25 +170,42 @@ class FullText:
         rowids = self._candidates(db, matched, weights, limit * CANDIDATES_PER_RESULT, doc_ids)
         if not rowids:
             return []
-        candidates = db.execute(
-            "SELECT r.chunk_id, r.length, f.terms FROM fulltext_rows r "
-            f"JOIN fulltext f ON f.rowid = r.id WHERE r.id IN ({','.join('?' * len(rowids))})",
-            rowids,
-        ).fetchall()
-        average = total / chunks
-        scored = []
-        for chunk_id, length, text in candidates:
-            norm = self.k1 * (1 - self.b + self.b * length / average)
-            # Terms are joined by single spaces; doubled, each term has a space of its own on
-            # both sides, so str.count (in C) counts repeated terms too.
-            padded = f" {text.replace(' ', '  ')} "
-            score = 0.0
-            for term, weight in weights.items():
-                if tf := padded.count(f" {term} "):
-                    score += weight * tf * (self.k1 + 1) / (tf + norm)
-            scored.append((chunk_id, score))
-        scored.sort(key=lambda item: (-item[1], item[0]))
-        return scored[:limit]
+        sql, params = self._rescoring(weights, rowids, total / chunks, limit)
+        return db.execute(sql, params).fetchall()
+
+    def _rescoring(
+        self, weights: dict[str, float], rowids: list[int], average: float, limit: int
+    ) -> tuple[str, list]:
+        """The query that scores candidate rows with the tuned BM25, best first.
+
+        SQLite computes it (in C, without holding Python's GIL, so a search in a worker
+        thread leaves the thread embedding the question alone); the arithmetic is Python's
+        own, term by term in the same order. The stored terms are joined by single
+        spaces; doubled, each term has a space of its own on both sides, so a term's
+        frequency is how many times " term " can be removed.
+        """
+        term_columns, score, params = [], "0.0", []
+        for n, term in enumerate(weights):
+            needle = f" {term} "
+            term_columns.append(f"(length(p) - length(replace(p, ?, ''))) / ? AS tf{n}")
+            params += [needle, len(needle)]
+            score += f" + ? * tf{n} * ? / (tf{n} + norm)"
+        marks = ",".join("?" * len(rowids))
+        # MATERIALIZED: each step is computed once per row, not inlined where it is used.
+        sql = (
+            "WITH padded AS MATERIALIZED ("
+            "SELECT r.chunk_id AS chunk_id, ? * (1 - ? + ? * r.length / ?) AS norm,"
+            " ' ' || replace(f.terms, ' ', '  ') || ' ' AS p FROM fulltext_rows r"
+            f" JOIN fulltext f ON f.rowid = r.id WHERE r.id IN ({marks})),"
+            f" counted AS MATERIALIZED (SELECT chunk_id, norm, {', '.join(term_columns)}"
+            " FROM padded)"
+            f" SELECT chunk_id, {score} AS score FROM counted"
+            " ORDER BY score DESC, chunk_id LIMIT ?"
+        )
+        k1_plus_1 = self.k1 + 1
+        score_params = [x for w in weights.values() for x in (w, k1_plus_1)]
+        # Placeholders in the order they appear: norm, row ids, term columns, scores, limit.
+        return sql, [self.k1, self.b, self.b, average, *rowids, *params, *score_params, limit]
 
     def _candidates(
         self,
