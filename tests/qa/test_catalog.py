@@ -5,6 +5,7 @@ import sqlite3
 import subprocess
 import sys
 import textwrap
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -75,6 +76,28 @@ def test_fts_search_gives_the_same_top_results_as_the_in_memory_bm25(sample, que
         assert view.bm25.idf(term) == pytest.approx(reference.idf(term), rel=1e-12)
     assert len(view.bm25) == len(reference) == len(view.chunks)
 
+
+
+@pytest.mark.parametrize("question", QUESTIONS)
+def test_rescoring_in_sqlite_gives_pythons_bm25_to_the_last_bit(sample, question):
+    catalog, reference = sample
+    terms = lexical_terms(question)
+    query = Counter(terms)
+    chunks, total = fulltext.FullText.statistics(catalog._reader())
+    frequencies = catalog.view().bm25.frequencies(terms)
+    k1, b = catalog.fulltext.k1, catalog.fulltext.b
+    weights = {t: query[t] * fulltext.idf(chunks, frequencies[t]) for t in sorted(query)}
+    expected = []
+    for chunk_id, length in reference._lengths.items():
+        norm = k1 * (1 - b + b * length / (total / chunks))
+        score = 0.0
+        for term, weight in weights.items():
+            if tf := reference._postings.get(term, {}).get(chunk_id, 0):
+                score += weight * tf * (k1 + 1) / (tf + norm)
+        if score:
+            expected.append((chunk_id, score))
+    expected.sort(key=lambda item: (-item[1], item[0]))
+    assert catalog.search_lexical(terms, 10) == expected[:10]
 
 def test_search_filters_by_document_and_breaks_ties_by_chunk_id(tmp_path):
     catalog = Catalog(tmp_path / "catalog.sqlite")
