@@ -77,7 +77,6 @@ def test_fts_search_gives_the_same_top_results_as_the_in_memory_bm25(sample, que
     assert len(view.bm25) == len(reference) == len(view.chunks)
 
 
-
 @pytest.mark.parametrize("question", QUESTIONS)
 def test_rescoring_in_sqlite_gives_pythons_bm25_to_the_last_bit(sample, question):
     catalog, reference = sample
@@ -98,6 +97,7 @@ def test_rescoring_in_sqlite_gives_pythons_bm25_to_the_last_bit(sample, question
             expected.append((chunk_id, score))
     expected.sort(key=lambda item: (-item[1], item[0]))
     assert catalog.search_lexical(terms, 10) == expected[:10]
+
 
 def test_search_filters_by_document_and_breaks_ties_by_chunk_id(tmp_path):
     catalog = Catalog(tmp_path / "catalog.sqlite")
