@@ -178,17 +178,18 @@ class FullText:
     ) -> tuple[str, list]:
         """The query that scores candidate rows with the tuned BM25, best first.
 
-        SQLite computes it (in C, without holding Python's GIL, so a search in a worker
-        thread leaves the thread embedding the question alone); the arithmetic is Python's
-        own, term by term in the same order. The stored terms are joined by single
-        spaces; doubled, each term has a space of its own on both sides, so a term's
-        frequency is how many times " term " can be removed.
+        SQLite computes it in C without holding Python's GIL, so a search in a worker thread
+        leaves the thread embedding the question alone; the arithmetic is Python's own, term
+        by term in the same order. The stored terms are joined by single spaces; doubled,
+        each term has a space of its own on both sides, and a term's frequency is how many
+        bytes removing every " term " takes away, over its length (byte lengths of a text
+        cast to BLOB are read, not counted).
         """
         term_columns, score, params = [], "0.0", []
         for n, term in enumerate(weights):
             needle = f" {term} "
-            term_columns.append(f"(length(p) - length(replace(p, ?, ''))) / ? AS tf{n}")
-            params += [needle, len(needle)]
+            term_columns.append(f"(size - length(CAST(replace(p, ?, '') AS BLOB))) / ? AS tf{n}")
+            params += [needle, len(needle.encode())]
             score += f" + ? * tf{n} * ? / (tf{n} + norm)"
         marks = ",".join("?" * len(rowids))
         # MATERIALIZED: each step is computed once per row, not inlined where it is used.
@@ -197,8 +198,10 @@ class FullText:
             "SELECT r.chunk_id AS chunk_id, ? * (1 - ? + ? * r.length / ?) AS norm,"
             " ' ' || replace(f.terms, ' ', '  ') || ' ' AS p FROM fulltext_rows r"
             f" JOIN fulltext f ON f.rowid = r.id WHERE r.id IN ({marks})),"
+            " sized AS MATERIALIZED ("
+            "SELECT chunk_id, norm, p, length(CAST(p AS BLOB)) AS size FROM padded),"
             f" counted AS MATERIALIZED (SELECT chunk_id, norm, {', '.join(term_columns)}"
-            " FROM padded)"
+            " FROM sized)"
             f" SELECT chunk_id, {score} AS score FROM counted"
             " ORDER BY score DESC, chunk_id LIMIT ?"
         )
