@@ -147,20 +147,28 @@ class ChunkRows(_Rows[ChunkEntry]):
         return self._read().execute("SELECT 1 FROM chunks LIMIT 1").fetchone() is not None
 
 
+_DOCUMENT_COLUMNS = "doc_id, title, source, text, author, sha256"
+
+
 class DocumentRows(_Rows[Document]):
     """doc_id -> Document, its text included."""
 
     def _fetch(self, key: str) -> Document | None:
-        row = (
-            self._read()
-            .execute(
-                "SELECT doc_id, title, source, text, author, sha256 FROM documents"
-                " WHERE doc_id = ?",
-                (key,),
-            )
-            .fetchone()
-        )
+        sql = f"SELECT {_DOCUMENT_COLUMNS} FROM documents WHERE doc_id = ?"
+        row = self._read().execute(sql, (key,)).fetchone()
         return Document(*row) if row else None
+
+    def fetch_many(self, doc_ids: Sequence[str]) -> None:
+        """Fetch several documents in one query (missing ones are remembered)."""
+        wanted = list(dict.fromkeys(d for d in doc_ids if d not in self._cache))
+        if not wanted:
+            return
+        marks = ",".join("?" * len(wanted))
+        sql = f"SELECT {_DOCUMENT_COLUMNS} FROM documents WHERE doc_id IN ({marks})"
+        for row in self._read().execute(sql, wanted):
+            self._cache[row[0]] = Document(*row)
+        for doc_id in wanted:
+            self._cache.setdefault(doc_id, None)
 
     def _keys_sql(self) -> str:
         return "SELECT doc_id FROM documents ORDER BY doc_id"

@@ -169,6 +169,7 @@ class Retriever:
         view.chunks.fetch_many([chunk_id for chunk_id, _ in fused], vectors=True)
         # A chunk deleted by another process since it was ranked is dropped, not an error.
         fused = [(i, s) for i, s in fused if i in view.chunks]
+        view.documents.fetch_many([view.chunks[i].doc_id for i, _ in fused])
         passages: list[Passage] = []
         for chunk_id, score in fused:
             entry = view.chunks[chunk_id]

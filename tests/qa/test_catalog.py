@@ -242,3 +242,23 @@ def test_sentence_vectors_are_read_only_for_the_chunks_that_use_them(tmp_path):
     with pytest.raises(DocumentNotFound, match="ask again"):
         _ = view.chunks["d:0008"].vectors
     catalog.close()
+
+
+def test_documents_and_passage_rows_are_read_in_one_query_each(tmp_path):
+    catalog = Catalog(tmp_path / "catalog.sqlite")
+    add(catalog, "a", "Alpha", ["First paragraph of alpha.", "Second paragraph of alpha."])
+    add(catalog, "b", "Beta", ["Only paragraph of beta."])
+    statements: list[str] = []
+    catalog._reader().set_trace_callback(statements.append)
+    view = catalog.view()
+    view.documents.fetch_many(["a", "b", "a", "missing"])
+    view.chunks.fetch_many(["a:0001", "b:0000", "gone:0000"], vectors=True)
+    assert len(statements) == 2
+    assert view.documents["b"].text == "Only paragraph of beta." and "missing" not in view.documents
+    assert np.array_equal(view.chunks["a:0001"].vectors, np.full((1, 4), 1, np.float32))
+    assert "gone:0000" not in view.chunks
+    assert view.chunks.listed(["b:0000", "gone:0000"]) == {"b:0000"}
+    assert len(statements) == 2  # all of that was answered from what the two queries read
+    fresh = catalog.view()
+    assert fresh.documents["a"] == view.documents["a"] and fresh.chunks["b:0000"].sentences
+    catalog.close()
