@@ -26,6 +26,9 @@ CREATE VIRTUAL TABLE IF NOT EXISTS fulltext_vocab USING fts5vocab(fulltext, 'row
 CREATE TABLE IF NOT EXISTS fulltext_stats (
     id INTEGER PRIMARY KEY CHECK (id = 0), chunks INTEGER NOT NULL, length INTEGER NOT NULL
 );
+CREATE TABLE IF NOT EXISTS fulltext_terms (
+    term TEXT PRIMARY KEY, chunks INTEGER NOT NULL
+) WITHOUT ROWID;
 """
 
 Ranking = list[tuple[str, float]]
@@ -85,6 +88,7 @@ class FullText:
             )
             total += len(terms)
         self._count(db, len(rows), total)
+        self._count_terms(db, Counter(t for _, _, terms in rows for t in set(terms)), 1)
 
     def remove_document(self, db: sqlite3.Connection, doc_id: str) -> None:
         """Drop every row of a document."""
@@ -92,10 +96,10 @@ class FullText:
             "SELECT count(*), coalesce(sum(length), 0) FROM fulltext_rows WHERE doc_id = ?",
             (doc_id,),
         ).fetchone()
-        db.execute(
-            "DELETE FROM fulltext WHERE rowid IN (SELECT id FROM fulltext_rows WHERE doc_id = ?)",
-            (doc_id,),
-        )
+        rows = "SELECT id FROM fulltext_rows WHERE doc_id = ?"
+        texts = db.execute(f"SELECT terms FROM fulltext WHERE rowid IN ({rows})", (doc_id,))
+        self._count_terms(db, Counter(t for (text,) in texts for t in set(text.split())), -1)
+        db.execute(f"DELETE FROM fulltext WHERE rowid IN ({rows})", (doc_id,))
         db.execute("DELETE FROM fulltext_rows WHERE doc_id = ?", (doc_id,))
         self._count(db, -chunks, -total)
 
@@ -107,8 +111,31 @@ class FullText:
             (chunks, length),
         )
 
+    @staticmethod
+    def _count_terms(db: sqlite3.Connection, counts: Counter, sign: int) -> None:
+        """Add (sign 1) or take away (-1) chunks holding each term."""
+        db.executemany(
+            "INSERT INTO fulltext_terms VALUES (?, ?) ON CONFLICT(term) DO UPDATE SET "
+            "chunks = chunks + excluded.chunks",
+            [(t, sign * n) for t, n in counts.items()],
+        )
+        if sign < 0:
+            db.executemany(
+                "DELETE FROM fulltext_terms WHERE term = ? AND chunks <= 0", [(t,) for t in counts]
+            )
+
+    def count_terms(self, db: sqlite3.Connection) -> None:
+        """Fill the per-term chunk counts from the rows (a catalog written before they were
+        kept); fts5vocab counted them per question by walking each term's doclist."""
+        db.execute("DELETE FROM fulltext_terms")
+        counts: Counter = Counter()
+        for (text,) in db.execute("SELECT terms FROM fulltext"):
+            counts.update(set(text.split()))
+        self._count_terms(db, counts, 1)
+
     def rebuild(self, db: sqlite3.Connection, rows: Iterable[tuple[str, str, list[str]]]) -> None:
         """Replace every row (a catalog written before the FTS table existed)."""
+        db.execute("DELETE FROM fulltext_terms")
         db.execute("DELETE FROM fulltext")
         db.execute("DELETE FROM fulltext_rows")
         db.execute("DELETE FROM fulltext_stats")
@@ -132,13 +159,13 @@ class FullText:
     @staticmethod
     def document_frequencies(db: sqlite3.Connection, terms: Iterable[str]) -> dict[str, int]:
         """How many chunks hold each term (terms no chunk has are left out)."""
-        found = {}
-        for term in set(terms):
-            # One lookup per term: fts5vocab answers `term = ?` from its index, `IN` by a scan.
-            row = db.execute("SELECT doc FROM fulltext_vocab WHERE term = ?", (term,)).fetchone()
-            if row:
-                found[term] = row[0]
-        return found
+        wanted = sorted(set(terms))
+        if not wanted:
+            return {}
+        marks = ",".join("?" * len(wanted))
+        sql = f"SELECT term, chunks FROM fulltext_terms WHERE term IN ({marks})"
+        rows = db.execute(sql, wanted)
+        return {term: chunks for term, chunks in rows if chunks > 0}
 
     def search(
         self,

@@ -262,3 +262,36 @@ def test_documents_and_passage_rows_are_read_in_one_query_each(tmp_path):
     fresh = catalog.view()
     assert fresh.documents["a"] == view.documents["a"] and fresh.chunks["b:0000"].sentences
     catalog.close()
+
+
+def test_term_chunk_counts_follow_writes_and_are_built_for_an_older_catalog(sample, tmp_path):
+    catalog, reference = sample
+
+    def counts(c: Catalog) -> dict[str, int]:
+        rows = c._reader().execute("SELECT term, chunks FROM fulltext_terms WHERE chunks > 0")
+        return dict(rows.fetchall())
+
+    expected = {t: len(chunks) for t, chunks in reference._postings.items()}
+    assert counts(catalog) == expected
+    # Words whose case folding differs in FTS5 (final sigma) count under the project's terms.
+    chunks = add(catalog, "greek", "Greek", ["Ῥῆνος ὀξύς, ὁ ποταμός.", "ὁ ποταμός ὀξύς"])
+    assert catalog.view().bm25.frequencies(["ὀξύς", "ποταμός"]) == {"ὀξύς": 2, "ποταμός": 2}
+    assert [c for c, _ in catalog.search_lexical(["ῥῆνος"], 5)] == [chunks[0].chunk_id]
+    catalog.remove_document("greek")
+    catalog.remove_document("doc0")
+    for chunk_id in [c for c in list(reference._lengths) if c.startswith("doc0:")]:
+        reference.remove(chunk_id)
+    assert counts(catalog) == {t: len(c) for t, c in reference._postings.items()}
+
+    path = tmp_path / "older.sqlite"
+    older = Catalog(path)
+    add(older, "old", "Old", ["Treaty of mutual assistance.", "Shells for fuel and food."])
+    older.close()
+    db = sqlite3.connect(path)
+    db.execute("DROP TABLE fulltext_terms")  # as a catalog written before the counts were kept
+    db.commit()
+    db.close()
+    reopened = Catalog(path)
+    assert counts(reopened)["fuel"] == 1 and counts(reopened)["old"] == 2
+    assert [c for c, _ in reopened.search_lexical(lexical_terms("fuel"), 5)] == ["old:0001"]
+    reopened.close()
