@@ -56,7 +56,8 @@ def _match_expression(terms: Iterable[str]) -> str:
 
 def _rarest_within(frequencies: dict[str, int], budget: int) -> list[str]:
     """The rarest terms whose document frequencies add up to `budget` (at least one)."""
-    chosen, used = [], 0
+    chosen: list[str] = []
+    used = 0
     for term, df in sorted(frequencies.items(), key=lambda item: (item[1], item[0])):
         if chosen and used + df > budget:
             break
