@@ -82,19 +82,25 @@ class Catalog:
         return db
 
     def _migrate(self) -> None:
-        """Fill the FTS rows of a catalog written before they existed (or left out of step)."""
-        if self._fulltext_current():
+        """Fill the FTS rows of a catalog written before they existed (or left out of step),
+        and the per-term chunk counts of one written before those were kept."""
+        if self._fulltext_current() and self._terms_counted():
             return
         with self._lock, self._transaction():
-            if self._fulltext_current():  # another process migrated it meanwhile
-                return
-            rows = self._db.execute("SELECT chunk_id, doc_id, terms FROM chunks ORDER BY rowid")
-            self.fulltext.rebuild(self._db, [(c, d, json.loads(t)) for c, d, t in rows])
+            if not self._fulltext_current():
+                rows = self._db.execute("SELECT chunk_id, doc_id, terms FROM chunks ORDER BY rowid")
+                self.fulltext.rebuild(self._db, [(c, d, json.loads(t)) for c, d, t in rows])
+            elif not self._terms_counted():
+                self.fulltext.count_terms(self._db)
 
     def _fulltext_current(self) -> bool:
         chunks = self._db.execute("SELECT count(*) FROM chunks").fetchone()[0]
         has_stats = self._db.execute("SELECT 1 FROM fulltext_stats").fetchone() is not None
         return has_stats and self.fulltext.statistics(self._db)[0] == chunks
+
+    def _terms_counted(self) -> bool:
+        empty = self._db.execute("SELECT 1 FROM fulltext_terms LIMIT 1").fetchone() is None
+        return not empty or self._db.execute("SELECT 1 FROM fulltext LIMIT 1").fetchone() is None
 
     def close(self) -> None:
         with self._lock:
@@ -109,10 +115,15 @@ class Catalog:
         return CatalogView(self._reader, self.fulltext)
 
     def search_lexical(
-        self, terms: list[str], limit: int, doc_ids: Sequence[str] | None = None
+        self,
+        terms: list[str],
+        limit: int,
+        doc_ids: Sequence[str] | None = None,
+        frequencies: dict[str, int] | None = None,
     ) -> list[tuple[str, float]]:
-        """BM25 over committed chunks (ties by chunk id), from the FTS rows."""
-        return self.fulltext.search(self._reader(), terms, limit, doc_ids)
+        """BM25 over committed chunks (ties by chunk id), from the FTS rows; `frequencies`
+        may carry the terms' document frequencies, read beforehand."""
+        return self.fulltext.search(self._reader(), terms, limit, doc_ids, frequencies)
 
     def documents(self) -> list[DocumentInfo]:
         """Every indexed document with its chunk count, by title."""

@@ -7,7 +7,7 @@ with the corpus and a commit by another process is seen by the next view without
 import functools
 import json
 import sqlite3
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TypeVar
 
@@ -77,16 +77,22 @@ class _Rows(Mapping[str, V]):
 _CHUNK_COLUMNS = "chunk_id, doc_id, position, start, end, sentences"
 
 
-def _chunk_entry(row: tuple, read: Reader) -> ChunkEntry:
+def _chunk_entry(row: tuple, read: Reader, blob: bytes | None = None) -> ChunkEntry:
+    """The entry of a chunk row; `blob` is its sentence vectors when they were read with it."""
     chunk_id, doc_id, position, start, end, sentences = row
     spans = tuple((a, b) for a, b in json.loads(sentences))
 
     def load_vectors() -> np.ndarray:
-        found = read().execute("SELECT vectors FROM chunks WHERE chunk_id = ?", (chunk_id,))
-        row = found.fetchone()
-        if row is None:  # its document was removed or replaced since the row was read
-            raise DocumentNotFound(f"{doc_id} changed while the question was answered; ask again")
-        return np.frombuffer(row[0], np.float32).reshape(len(spans), -1)
+        data = blob
+        if data is None:
+            found = read().execute("SELECT vectors FROM chunks WHERE chunk_id = ?", (chunk_id,))
+            row = found.fetchone()
+            if row is None:  # its document was removed or replaced since the row was read
+                raise DocumentNotFound(
+                    f"{doc_id} changed while the question was answered; ask again"
+                )
+            data = row[0]
+        return np.frombuffer(data, np.float32).reshape(len(spans), -1)
 
     return ChunkEntry(chunk_id, doc_id, position, start, end, spans, load_vectors)
 
@@ -105,20 +111,34 @@ class ChunkRows(_Rows[ChunkEntry]):
     def _keys_sql(self) -> str:
         return "SELECT chunk_id FROM chunks ORDER BY chunk_id"
 
-    def fetch_many(self, chunk_ids: Sequence[str]) -> None:
-        """Fetch the rows of several chunks in one query (missing ones are remembered)."""
+    def fetch_many(self, chunk_ids: Sequence[str], vectors: bool = False) -> None:
+        """Fetch the rows of several chunks in one query (missing ones are remembered);
+        with `vectors`, their sentence vectors come in the same query."""
         wanted = [c for c in chunk_ids if c not in self._cache]
         if not wanted:
             return
         marks = ",".join("?" * len(wanted))
+        columns = f"{_CHUNK_COLUMNS}, vectors" if vectors else _CHUNK_COLUMNS
         rows = self._read().execute(
-            f"SELECT {_CHUNK_COLUMNS} FROM chunks WHERE chunk_id IN ({marks})",
-            wanted,
+            f"SELECT {columns} FROM chunks WHERE chunk_id IN ({marks})", wanted
         )
         for row in rows:
-            self._cache[row[0]] = _chunk_entry(row, self._read)
+            blob = row[6] if vectors else None
+            self._cache[row[0]] = _chunk_entry(row[:6], self._read, blob)
         for chunk_id in wanted:
             self._cache.setdefault(chunk_id, None)
+
+    def listed(self, chunk_ids: Sequence[str]) -> set[str]:
+        """Which of these chunks the catalog lists (reads the keys only)."""
+        known = {c for c in chunk_ids if self._cache.get(c) is not None}
+        unknown = [c for c in chunk_ids if c not in self._cache]
+        if unknown:
+            rows = self._read().execute(
+                f"SELECT chunk_id FROM chunks WHERE chunk_id IN ({','.join('?' * len(unknown))})",
+                unknown,
+            )
+            known.update(row[0] for row in rows)
+        return known
 
     def __len__(self) -> int:
         return FullText.statistics(self._read())[0]
@@ -127,20 +147,28 @@ class ChunkRows(_Rows[ChunkEntry]):
         return self._read().execute("SELECT 1 FROM chunks LIMIT 1").fetchone() is not None
 
 
+_DOCUMENT_COLUMNS = "doc_id, title, source, text, author, sha256"
+
+
 class DocumentRows(_Rows[Document]):
     """doc_id -> Document, its text included."""
 
     def _fetch(self, key: str) -> Document | None:
-        row = (
-            self._read()
-            .execute(
-                "SELECT doc_id, title, source, text, author, sha256 FROM documents"
-                " WHERE doc_id = ?",
-                (key,),
-            )
-            .fetchone()
-        )
+        sql = f"SELECT {_DOCUMENT_COLUMNS} FROM documents WHERE doc_id = ?"
+        row = self._read().execute(sql, (key,)).fetchone()
         return Document(*row) if row else None
+
+    def fetch_many(self, doc_ids: Sequence[str]) -> None:
+        """Fetch several documents in one query (missing ones are remembered)."""
+        wanted = list(dict.fromkeys(d for d in doc_ids if d not in self._cache))
+        if not wanted:
+            return
+        marks = ",".join("?" * len(wanted))
+        sql = f"SELECT {_DOCUMENT_COLUMNS} FROM documents WHERE doc_id IN ({marks})"
+        for row in self._read().execute(sql, wanted):
+            self._cache[row[0]] = Document(*row)
+        for doc_id in wanted:
+            self._cache.setdefault(doc_id, None)
 
     def _keys_sql(self) -> str:
         return "SELECT doc_id FROM documents ORDER BY doc_id"
@@ -184,19 +212,25 @@ class LexicalStatistics:
         self._read = read
         self.k1, self.b = fulltext.k1, fulltext.b
         self._chunks: int | None = None
-        self._idf: dict[str, float] = {}
+        self._frequencies: dict[str, int] = {}
 
     def __len__(self) -> int:
         if self._chunks is None:
             self._chunks = FullText.statistics(self._read())[0]
         return self._chunks
 
+    def frequencies(self, terms: Iterable[str]) -> dict[str, int]:
+        """How many chunks hold each term (0 for a term no chunk has); read once per view."""
+        wanted = set(terms)
+        unread = wanted - self._frequencies.keys()
+        if unread:
+            found = FullText.document_frequencies(self._read(), unread)
+            self._frequencies.update({t: found.get(t, 0) for t in unread})
+        return {t: self._frequencies[t] for t in wanted}
+
     def idf(self, term: str) -> float:
         """Inverse document frequency of a term (0 for a term no chunk has)."""
-        if term not in self._idf:
-            df = FullText.document_frequencies(self._read(), [term]).get(term, 0)
-            self._idf[term] = idf(len(self), df)
-        return self._idf[term]
+        return idf(len(self), self.frequencies([term])[term])
 
 
 class CatalogView:

@@ -86,18 +86,28 @@ class Candidate:
         )
 
 
-def term_overlap(question_terms: list[str], sentence_terms: set[str], view: View) -> float:
-    """IDF-weighted share of the question's terms found in the sentence.
+def term_weights(question_terms: list[str], view: View) -> dict[str, float]:
+    """The idf of each of the question's terms, in term order.
 
     A term no indexed chunk contains weighs as much as the rarest term: the documents
     cannot be about it, which is what makes an answer to it unsupported.
     """
-    if not question_terms:
-        return 0.0
     ceiling = math.log(1 + (len(view.bm25) + 0.5) / 0.5)
-    weights = {t: view.bm25.idf(t) or ceiling for t in set(question_terms)}
+    view.bm25.frequencies(question_terms)  # one read for all of them
+    return {t: view.bm25.idf(t) or ceiling for t in sorted(set(question_terms))}
+
+
+def weighted_overlap(weights: dict[str, float], sentence_terms: set[str]) -> float:
+    """The share of the question's term weights that the sentence holds."""
     total = sum(weights.values())
     return sum(w for t, w in weights.items() if t in sentence_terms) / total if total else 0.0
+
+
+def term_overlap(question_terms: list[str], sentence_terms: set[str], view: View) -> float:
+    """IDF-weighted share of the question's terms found in the sentence (see term_weights)."""
+    if not question_terms:
+        return 0.0
+    return weighted_overlap(term_weights(question_terms, view), sentence_terms)
 
 
 _HEADING_MARK = re.compile(r"^\s*(?:#{1,6}\s|[-=*_]{3,}\s*$)")
@@ -134,6 +144,7 @@ def score_sentences(context: AnswerContext) -> list[Candidate]:
     too short to state anything, so the first candidate is the one the decision looks at.
     """
     question_terms = [t for t in lexical_terms(context.question) if t not in _QUESTION_FRAME]
+    weights = term_weights(question_terms, context.view)
     seen: set[tuple[str, int, int]] = set()
     candidates = []
     for marker, passage in enumerate(context.passages, start=1):
@@ -153,7 +164,7 @@ def score_sentences(context: AnswerContext) -> list[Candidate]:
                 text, start, end, document.title
             ):
                 continue
-            overlap = term_overlap(question_terms, set(lexical_terms(quote)), context.view)
+            overlap = weighted_overlap(weights, set(lexical_terms(quote)))
             candidates.append(
                 Candidate(marker, passage, start, end, quote, vector, float(similarity), overlap)
             )

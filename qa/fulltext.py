@@ -26,6 +26,9 @@ CREATE VIRTUAL TABLE IF NOT EXISTS fulltext_vocab USING fts5vocab(fulltext, 'row
 CREATE TABLE IF NOT EXISTS fulltext_stats (
     id INTEGER PRIMARY KEY CHECK (id = 0), chunks INTEGER NOT NULL, length INTEGER NOT NULL
 );
+CREATE TABLE IF NOT EXISTS fulltext_terms (
+    term TEXT PRIMARY KEY, chunks INTEGER NOT NULL
+) WITHOUT ROWID;
 """
 
 Ranking = list[tuple[str, float]]
@@ -53,7 +56,8 @@ def _match_expression(terms: Iterable[str]) -> str:
 
 def _rarest_within(frequencies: dict[str, int], budget: int) -> list[str]:
     """The rarest terms whose document frequencies add up to `budget` (at least one)."""
-    chosen, used = [], 0
+    chosen: list[str] = []
+    used = 0
     for term, df in sorted(frequencies.items(), key=lambda item: (item[1], item[0])):
         if chosen and used + df > budget:
             break
@@ -85,6 +89,7 @@ class FullText:
             )
             total += len(terms)
         self._count(db, len(rows), total)
+        self._count_terms(db, Counter(t for _, _, terms in rows for t in set(terms)), 1)
 
     def remove_document(self, db: sqlite3.Connection, doc_id: str) -> None:
         """Drop every row of a document."""
@@ -92,10 +97,10 @@ class FullText:
             "SELECT count(*), coalesce(sum(length), 0) FROM fulltext_rows WHERE doc_id = ?",
             (doc_id,),
         ).fetchone()
-        db.execute(
-            "DELETE FROM fulltext WHERE rowid IN (SELECT id FROM fulltext_rows WHERE doc_id = ?)",
-            (doc_id,),
-        )
+        rows = "SELECT id FROM fulltext_rows WHERE doc_id = ?"
+        texts = db.execute(f"SELECT terms FROM fulltext WHERE rowid IN ({rows})", (doc_id,))
+        self._count_terms(db, Counter(t for (text,) in texts for t in set(text.split())), -1)
+        db.execute(f"DELETE FROM fulltext WHERE rowid IN ({rows})", (doc_id,))
         db.execute("DELETE FROM fulltext_rows WHERE doc_id = ?", (doc_id,))
         self._count(db, -chunks, -total)
 
@@ -107,8 +112,31 @@ class FullText:
             (chunks, length),
         )
 
+    @staticmethod
+    def _count_terms(db: sqlite3.Connection, counts: Counter, sign: int) -> None:
+        """Add (sign 1) or take away (-1) chunks holding each term."""
+        db.executemany(
+            "INSERT INTO fulltext_terms VALUES (?, ?) ON CONFLICT(term) DO UPDATE SET "
+            "chunks = chunks + excluded.chunks",
+            [(t, sign * n) for t, n in counts.items()],
+        )
+        if sign < 0:
+            db.executemany(
+                "DELETE FROM fulltext_terms WHERE term = ? AND chunks <= 0", [(t,) for t in counts]
+            )
+
+    def count_terms(self, db: sqlite3.Connection) -> None:
+        """Fill the per-term chunk counts from the rows (a catalog written before they were
+        kept); fts5vocab counted them per question by walking each term's doclist."""
+        db.execute("DELETE FROM fulltext_terms")
+        counts: Counter = Counter()
+        for (text,) in db.execute("SELECT terms FROM fulltext"):
+            counts.update(set(text.split()))
+        self._count_terms(db, counts, 1)
+
     def rebuild(self, db: sqlite3.Connection, rows: Iterable[tuple[str, str, list[str]]]) -> None:
         """Replace every row (a catalog written before the FTS table existed)."""
+        db.execute("DELETE FROM fulltext_terms")
         db.execute("DELETE FROM fulltext")
         db.execute("DELETE FROM fulltext_rows")
         db.execute("DELETE FROM fulltext_stats")
@@ -132,13 +160,13 @@ class FullText:
     @staticmethod
     def document_frequencies(db: sqlite3.Connection, terms: Iterable[str]) -> dict[str, int]:
         """How many chunks hold each term (terms no chunk has are left out)."""
-        found = {}
-        for term in set(terms):
-            # One lookup per term: fts5vocab answers `term = ?` from its index, `IN` by a scan.
-            row = db.execute("SELECT doc FROM fulltext_vocab WHERE term = ?", (term,)).fetchone()
-            if row:
-                found[term] = row[0]
-        return found
+        wanted = sorted(set(terms))
+        if not wanted:
+            return {}
+        marks = ",".join("?" * len(wanted))
+        sql = f"SELECT term, chunks FROM fulltext_terms WHERE term IN ({marks})"
+        rows = db.execute(sql, wanted)
+        return {term: chunks for term, chunks in rows if chunks > 0}
 
     def search(
         self,
@@ -146,10 +174,12 @@ class FullText:
         terms: Sequence[str],
         limit: int,
         doc_ids: Sequence[str] | None = None,
+        frequencies: dict[str, int] | None = None,
     ) -> Ranking:
         """The best `limit` chunk ids for the query terms with BM25 scores, best first.
 
-        Equal scores are ordered by chunk id, so every process ranks alike.
+        Equal scores are ordered by chunk id, so every process ranks alike. `frequencies`
+        (document frequency by term) saves reading them when the caller already has.
         """
         query = Counter(terms)
         if not query or limit <= 0:
@@ -157,7 +187,10 @@ class FullText:
         chunks, total = self.statistics(db)
         if chunks == 0:
             return []
-        frequencies = self.document_frequencies(db, query)
+        if frequencies is None:
+            frequencies = self.document_frequencies(db, query)
+        # In term order, so the float sums below add up alike in every process.
+        frequencies = {t: frequencies[t] for t in sorted(query) if frequencies.get(t)}
         matched = _rarest_within(frequencies, MATCH_BUDGET)
         if not matched:
             return []
@@ -165,25 +198,45 @@ class FullText:
         rowids = self._candidates(db, matched, weights, limit * CANDIDATES_PER_RESULT, doc_ids)
         if not rowids:
             return []
-        candidates = db.execute(
-            "SELECT r.chunk_id, r.length, f.terms FROM fulltext_rows r "
-            f"JOIN fulltext f ON f.rowid = r.id WHERE r.id IN ({','.join('?' * len(rowids))})",
-            rowids,
-        ).fetchall()
-        average = total / chunks
-        scored = []
-        for chunk_id, length, text in candidates:
-            norm = self.k1 * (1 - self.b + self.b * length / average)
-            # Terms are joined by single spaces; doubled, each term has a space of its own on
-            # both sides, so str.count (in C) counts repeated terms too.
-            padded = f" {text.replace(' ', '  ')} "
-            score = 0.0
-            for term, weight in weights.items():
-                if tf := padded.count(f" {term} "):
-                    score += weight * tf * (self.k1 + 1) / (tf + norm)
-            scored.append((chunk_id, score))
-        scored.sort(key=lambda item: (-item[1], item[0]))
-        return scored[:limit]
+        sql, params = self._rescoring(weights, rowids, total / chunks, limit)
+        return db.execute(sql, params).fetchall()
+
+    def _rescoring(
+        self, weights: dict[str, float], rowids: list[int], average: float, limit: int
+    ) -> tuple[str, list]:
+        """The query that scores candidate rows with the tuned BM25, best first.
+
+        SQLite computes it in C without holding Python's GIL, so a search in a worker thread
+        leaves the thread embedding the question alone; the arithmetic is Python's own, term
+        by term in the same order. The stored terms are joined by single spaces; doubled,
+        each term has a space of its own on both sides, and a term's frequency is how many
+        bytes removing every " term " takes away, over its length (byte lengths of a text
+        cast to BLOB are read, not counted).
+        """
+        term_columns, score, params = [], "0.0", []
+        for n, term in enumerate(weights):
+            needle = f" {term} "
+            term_columns.append(f"(size - length(CAST(replace(p, ?, '') AS BLOB))) / ? AS tf{n}")
+            params += [needle, len(needle.encode())]
+            score += f" + ? * tf{n} * ? / (tf{n} + norm)"
+        marks = ",".join("?" * len(rowids))
+        # MATERIALIZED: each step is computed once per row, not inlined where it is used.
+        sql = (
+            "WITH padded AS MATERIALIZED ("
+            "SELECT r.chunk_id AS chunk_id, ? * (1 - ? + ? * r.length / ?) AS norm,"
+            " ' ' || replace(f.terms, ' ', '  ') || ' ' AS p FROM fulltext_rows r"
+            f" JOIN fulltext f ON f.rowid = r.id WHERE r.id IN ({marks})),"
+            " sized AS MATERIALIZED ("
+            "SELECT chunk_id, norm, p, length(CAST(p AS BLOB)) AS size FROM padded),"
+            f" counted AS MATERIALIZED (SELECT chunk_id, norm, {', '.join(term_columns)}"
+            " FROM sized)"
+            f" SELECT chunk_id, {score} AS score FROM counted"
+            " ORDER BY score DESC, chunk_id LIMIT ?"
+        )
+        k1_plus_1 = self.k1 + 1
+        score_params = [x for w in weights.values() for x in (w, k1_plus_1)]
+        # Placeholders in the order they appear: norm, row ids, term columns, scores, limit.
+        return sql, [self.k1, self.b, self.b, average, *rowids, *params, *score_params, limit]
 
     def _candidates(
         self,

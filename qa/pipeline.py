@@ -57,6 +57,7 @@ class Pipeline:
         return f"{self.embedder.name}|{s.chunk_tokens}|{s.overlap_tokens}|{CHUNKER_VERSION}"
 
     def close(self) -> None:
+        self.retriever.close()
         self.catalog.close()
 
     # -- documents -------------------------------------------------------------------------
@@ -226,10 +227,12 @@ class Pipeline:
         if query != question:
             timings["condense_ms"] = _since(began)
         mark = time.perf_counter()
+        # The lexical search runs in a worker while the question is embedded here.
+        started = self.retriever.start(query, top_k, doc_ids)
         vector = embedder.encode([query])[0]
         timings["embed_ms"] = _since(mark)
         mark = time.perf_counter()
-        view, passages = self.retriever.retrieve(query, vector, top_k, doc_ids)
+        view, passages = self.retriever.finish(started, vector)
         timings["retrieve_ms"] = _since(mark)
         context = AnswerContext(question, query, vector, tuple(passages), view, embedder.encode)
         return context, timings, began

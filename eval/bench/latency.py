@@ -4,6 +4,7 @@ python -m eval.bench.latency [--rounds 10] [--json]
 """
 
 import argparse
+import os
 import tempfile
 import time
 from pathlib import Path
@@ -58,11 +59,13 @@ def run(rounds: int) -> dict:
         "ask_full_cited_answer": summarize_ms(full),
         "ask_stages": {stage: summarize_ms(ms)["p50_ms"] for stage, ms in stages.items()},
     }
-    result["ratio_p50"] = round(
-        result["ask_full_cited_answer"]["p50_ms"]
-        / result["floor_embed_plus_chroma_query"]["p50_ms"],
-        3,
-    )
+    for q in ("p50", "p95"):
+        result[f"ratio_{q}"] = round(
+            result["ask_full_cited_answer"][f"{q}_ms"]
+            / result["floor_embed_plus_chroma_query"][f"{q}_ms"],
+            3,
+        )
+    result["load_average"] = [round(x, 2) for x in os.getloadavg()]
     return result
 
 

@@ -5,6 +5,7 @@ import sqlite3
 import subprocess
 import sys
 import textwrap
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -74,6 +75,28 @@ def test_fts_search_gives_the_same_top_results_as_the_in_memory_bm25(sample, que
     for term in terms:
         assert view.bm25.idf(term) == pytest.approx(reference.idf(term), rel=1e-12)
     assert len(view.bm25) == len(reference) == len(view.chunks)
+
+
+@pytest.mark.parametrize("question", QUESTIONS)
+def test_rescoring_in_sqlite_gives_pythons_bm25_to_the_last_bit(sample, question):
+    catalog, reference = sample
+    terms = lexical_terms(question)
+    query = Counter(terms)
+    chunks, total = fulltext.FullText.statistics(catalog._reader())
+    frequencies = catalog.view().bm25.frequencies(terms)
+    k1, b = catalog.fulltext.k1, catalog.fulltext.b
+    weights = {t: query[t] * fulltext.idf(chunks, frequencies[t]) for t in sorted(query)}
+    expected = []
+    for chunk_id, length in reference._lengths.items():
+        norm = k1 * (1 - b + b * length / (total / chunks))
+        score = 0.0
+        for term, weight in weights.items():
+            if tf := reference._postings.get(term, {}).get(chunk_id, 0):
+                score += weight * tf * (k1 + 1) / (tf + norm)
+        if score:
+            expected.append((chunk_id, score))
+    expected.sort(key=lambda item: (-item[1], item[0]))
+    assert catalog.search_lexical(terms, 10) == expected[:10]
 
 
 def test_search_filters_by_document_and_breaks_ties_by_chunk_id(tmp_path):
@@ -219,3 +242,56 @@ def test_sentence_vectors_are_read_only_for_the_chunks_that_use_them(tmp_path):
     with pytest.raises(DocumentNotFound, match="ask again"):
         _ = view.chunks["d:0008"].vectors
     catalog.close()
+
+
+def test_documents_and_passage_rows_are_read_in_one_query_each(tmp_path):
+    catalog = Catalog(tmp_path / "catalog.sqlite")
+    add(catalog, "a", "Alpha", ["First paragraph of alpha.", "Second paragraph of alpha."])
+    add(catalog, "b", "Beta", ["Only paragraph of beta."])
+    statements: list[str] = []
+    catalog._reader().set_trace_callback(statements.append)
+    view = catalog.view()
+    view.documents.fetch_many(["a", "b", "a", "missing"])
+    view.chunks.fetch_many(["a:0001", "b:0000", "gone:0000"], vectors=True)
+    assert len(statements) == 2
+    assert view.documents["b"].text == "Only paragraph of beta." and "missing" not in view.documents
+    assert np.array_equal(view.chunks["a:0001"].vectors, np.full((1, 4), 1, np.float32))
+    assert "gone:0000" not in view.chunks
+    assert view.chunks.listed(["b:0000", "gone:0000"]) == {"b:0000"}
+    assert len(statements) == 2  # all of that was answered from what the two queries read
+    fresh = catalog.view()
+    assert fresh.documents["a"] == view.documents["a"] and fresh.chunks["b:0000"].sentences
+    catalog.close()
+
+
+def test_term_chunk_counts_follow_writes_and_are_built_for_an_older_catalog(sample, tmp_path):
+    catalog, reference = sample
+
+    def counts(c: Catalog) -> dict[str, int]:
+        rows = c._reader().execute("SELECT term, chunks FROM fulltext_terms WHERE chunks > 0")
+        return dict(rows.fetchall())
+
+    expected = {t: len(chunks) for t, chunks in reference._postings.items()}
+    assert counts(catalog) == expected
+    # Words whose case folding differs in FTS5 (final sigma) count under the project's terms.
+    chunks = add(catalog, "greek", "Greek", ["Ῥῆνος ὀξύς, ὁ ποταμός.", "ὁ ποταμός ὀξύς"])
+    assert catalog.view().bm25.frequencies(["ὀξύς", "ποταμός"]) == {"ὀξύς": 2, "ποταμός": 2}
+    assert [c for c, _ in catalog.search_lexical(["ῥῆνος"], 5)] == [chunks[0].chunk_id]
+    catalog.remove_document("greek")
+    catalog.remove_document("doc0")
+    for chunk_id in [c for c in list(reference._lengths) if c.startswith("doc0:")]:
+        reference.remove(chunk_id)
+    assert counts(catalog) == {t: len(c) for t, c in reference._postings.items()}
+
+    path = tmp_path / "older.sqlite"
+    older = Catalog(path)
+    add(older, "old", "Old", ["Treaty of mutual assistance.", "Shells for fuel and food."])
+    older.close()
+    db = sqlite3.connect(path)
+    db.execute("DROP TABLE fulltext_terms")  # as a catalog written before the counts were kept
+    db.commit()
+    db.close()
+    reopened = Catalog(path)
+    assert counts(reopened)["fuel"] == 1 and counts(reopened)["old"] == 2
+    assert [c for c, _ in reopened.search_lexical(lexical_terms("fuel"), 5)] == ["old:0001"]
+    reopened.close()

@@ -1,5 +1,11 @@
 """qa.lexical: terms and a BM25 index that can grow and shrink."""
 
+import re
+
+from snowballstemmer.english_stemmer import EnglishStemmer
+
+from index.ingest import SAMPLE_CORPUS
+from qa import lexical
 from qa.lexical import BM25Index, lexical_terms
 
 
@@ -79,3 +85,15 @@ def test_removing_everything_returns_to_empty():
     index.add("again", ["missil"])
     assert index.search(["missil"], 5)[0][0] == "again"
     assert len(index) == 1
+
+
+def test_the_c_stemmer_in_use_stems_as_the_pure_python_snowball_does():
+    # A catalog's terms were stemmed by whichever was installed when it was written.
+    words = sorted(
+        {w for path in SAMPLE_CORPUS.glob("*.txt") for w in re.findall(r"\w+", path.read_text())}
+        | {"running", "generously", "nationalization", "Ärzte", "naïve", "1990s", "go_to"}
+    )
+    assert type(lexical._stemmer).__module__ == "Stemmer"  # PyStemmer, a dependency
+    python = EnglishStemmer()
+    lowered = [w.lower() for w in words]
+    assert [lexical._stemmer.stemWord(w) for w in lowered] == [python.stemWord(w) for w in lowered]
