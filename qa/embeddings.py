@@ -164,7 +164,10 @@ class TorchStates:
         torch.set_num_threads(query_threads)
         self._torch = torch
         self.model = SentenceTransformer(str(path), device="cpu")
-        self.dimension = int(self.model.get_embedding_dimension())
+        dimension = self.model.get_embedding_dimension()
+        if dimension is None:
+            raise ConfigError(f"the embedding model at {path} does not say its dimension")
+        self.dimension = int(dimension)
 
     def states(self, inputs: dict[str, np.ndarray]) -> np.ndarray:
         """One batch on one torch thread (torch's thread count is per thread)."""
@@ -172,7 +175,8 @@ class TorchStates:
         torch.set_num_threads(1)
         with torch.inference_mode():
             tensors = {name: torch.from_numpy(value) for name, value in inputs.items()}
-            return self.model[0].auto_model(**tensors).last_hidden_state.numpy()
+            encoder: Any = self.model[0].auto_model  # a transformers model; stubs say Tensor
+            return encoder(**tensors).last_hidden_state.numpy()
 
 
 class OnnxStates:
