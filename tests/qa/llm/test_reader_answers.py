@@ -38,13 +38,18 @@ def test_contradicted_and_negated_claims_are_unsupported(judge):
     assert max(p[:3]) < 0.5 <= min(p[3:]), p
 
 
-@pytest.fixture(scope="module")
-def select_pipeline(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pipeline]:
+def reader_pipeline(factory: pytest.TempPathFactory, provider: str) -> Iterator[Pipeline]:
+    """The sample corpus answered by `provider` with the packaged reader."""
     pytest.importorskip("llama_cpp")
-    store: Path = tmp_path_factory.mktemp("select") / "store"
-    p = indexed_pipeline(store, {"provider": "select", **READER})
+    store: Path = factory.mktemp(provider) / "store"
+    p = indexed_pipeline(store, {"provider": provider, **READER})
     yield p
     p.close()
+
+
+@pytest.fixture(scope="module")
+def select_pipeline(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pipeline]:
+    yield from reader_pipeline(tmp_path_factory, "select")
 
 
 def test_select_quotes_the_documents_exactly(select_pipeline: Pipeline):
@@ -63,11 +68,7 @@ def test_select_abstains_when_the_documents_cannot_answer(select_pipeline: Pipel
 
 @pytest.fixture(scope="module")
 def written_pipeline(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pipeline]:
-    pytest.importorskip("llama_cpp")
-    store: Path = tmp_path_factory.mktemp("written") / "store"
-    p = indexed_pipeline(store, {"provider": "llamacpp", **READER})
-    yield p
-    p.close()
+    yield from reader_pipeline(tmp_path_factory, "llamacpp")
 
 
 def test_the_reader_cannot_answer_with_a_bare_marker(written_pipeline: Pipeline):
