@@ -26,6 +26,8 @@ _MARKER = re.compile(r"\[(\d+(?:\s*,\s*\d+)*)\]")
 MIN_CLAIM_TERMS = 2
 # Passage sentences shown to the judge per claim: its best matches by the score.
 EVIDENCE_PER_CLAIM = 3
+# (claim, the text it is checked as, its markers, its terms, passage number -> best match)
+ScoredClaim = tuple[str, str, tuple[int, ...], list[str], dict[int, tuple[float, Citation]]]
 # claims, evidence sentences -> P(supported) per claim
 Judge = Callable[[Sequence[str], Sequence[str]], list[float]]
 
@@ -138,11 +140,11 @@ def verify_answer(
             m: _best_in_passage(context, m, vector, terms, passage_terms[m - 1])
             for m in range(1, len(context.passages) + 1)
         }
-        scored_claims.append((claim, markers, terms, scored))
+        scored_claims.append((claim, check, markers, terms, scored))
     if judge is not None:
-        return _judged(scored_claims, checked, judge, min_entailment, len(context.passages))
+        return _judged(scored_claims, judge, min_entailment, len(context.passages))
     verdicts = []
-    for (claim, markers, terms, scored), check in zip(scored_claims, checked, strict=True):
+    for claim, check, markers, terms, scored in scored_claims:
         valid = [m for m in markers if 1 <= m <= len(context.passages)]
         removed = tuple(m for m in markers if m not in valid)
         checkable = len(set(terms)) >= MIN_CLAIM_TERMS
@@ -159,22 +161,21 @@ def verify_answer(
 
 
 def _judged(
-    scored_claims: list[tuple[str, tuple[int, ...], list[str], dict[int, tuple[float, Citation]]]],
-    checked: list[str],
+    scored_claims: list[ScoredClaim],
     judge: Judge,
     min_entailment: float,
     passages: int,
 ) -> list[Verdict]:
     """Support decided by the judge over each claim's best-matching passage sentences.
 
-    `checked` holds the text each claim is judged as (see as_checkable). All claims share
+    Each claim is judged as its checked text (see as_checkable). All claims share
     one evidence list (the union of their best matches), read once. A claim
     that is word for word a whole passage sentence is that sentence's own statement: it is
     supported without asking (a model that copies a sentence is common, and a call is seconds).
     """
     evidence: dict[str, None] = {}
     known: list[float | None] = []
-    for claim, markers, _, scored in scored_claims:
+    for claim, _, markers, _, scored in scored_claims:
         ranked = sorted(scored, key=lambda m: scored[m][0], reverse=True)
         copied = any(fold(scored[m][1].quote) == fold(claim) for m in ranked)
         known.append(1.0 if copied else None)
@@ -183,11 +184,11 @@ def _judged(
         cited = [m for m in markers if 1 <= m <= passages]
         for m in [*cited, *ranked][:EVIDENCE_PER_CLAIM]:
             evidence[scored[m][1].quote] = None
-    asked = [c for c, p in zip(checked, known, strict=True) if p is None]
+    asked = [check for (_, check, *_), p in zip(scored_claims, known, strict=True) if p is None]
     answers = iter(judge(asked, list(evidence)) if asked else [])
     probabilities = [next(answers) if p is None else p for p in known]
     verdicts = []
-    for (claim, markers, terms, scored), p in zip(scored_claims, probabilities, strict=True):
+    for (claim, _, markers, terms, scored), p in zip(scored_claims, probabilities, strict=True):
         valid = [m for m in markers if 1 <= m <= passages]
         removed = tuple(m for m in markers if m not in valid)
         supported = p >= min_entailment and len(set(terms)) >= MIN_CLAIM_TERMS

@@ -88,10 +88,11 @@ def main(argv: list[str] | None = None) -> int:
         args.out.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
     positives = [r["p_not_found"] for r in rows if not r["answerable"]]
     negatives = [r["p_not_found"] for r in rows if r["answerable"]]
+    separation = auc(positives, negatives)
     summary = {
         "questions": len(rows),
         "unanswerable": len(positives),
-        "auc": None if auc(positives, negatives) is None else round(auc(positives, negatives), 3),
+        "auc": None if separation is None else round(separation, 3),
         "thresholds": threshold_table(rows, [float(t) for t in args.thresholds.split(",")]),
         "min_not_found": settings.llm.min_not_found,
     }

@@ -22,9 +22,11 @@ from qa.verify import Judge, verify_answer
 Delta = str
 # messages -> P(the reply opens with the not-found words), read off the first token
 RefusalGate = Callable[[list[tuple[str, str]]], float]
+# First tokens of prompts/not_found.txt (NOT_FOUND) as the tokenizer may cut it.
+NOT_FOUND_OPENINGS = ("NOT", " NOT")
 # What a reply may not open with once the gate let it through: the not-found words, and a bare
 # citation marker (the reader sometimes answers "[1]" alone, which says nothing to check).
-FORBIDDEN_OPENINGS = ("NOT", " NOT", "[", " [")
+FORBIDDEN_OPENINGS = (*NOT_FOUND_OPENINGS, "[", " [")
 
 
 def prompt_texts(context: AnswerContext, keep: int) -> list[str]:

@@ -13,13 +13,10 @@ from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 
 from qa.llm import register_llm
-from qa.llm.chat import ChatAnswerer
+from qa.llm.chat import NOT_FOUND_OPENINGS, ChatAnswerer
 from qa.llm.judge import EntailmentJudge
 from qa.llm.local import LocalModel, load_local_model
 from qa.settings import Settings
-
-# First tokens of prompts/not_found.txt (NOT_FOUND) as the tokenizer may cut it.
-NOT_FOUND_OPENINGS = ("NOT", " NOT")
 
 
 class LocalChat(BaseChatModel):
