@@ -121,6 +121,11 @@ class LLMSettings(BaseModel):
     unsupported: Literal["drop", "flag"] = Field(
         "drop", description="Sentences no passage supports: drop them, or keep them flagged"
     )
+    quote_when_unsupported: bool = Field(
+        True,
+        description="When none of the written sentences is supported, give the extractive "
+        "answer instead (a quote, or an abstention by its own support); the answer says so",
+    )
     min_claim_support: float = Field(
         0.55, ge=0, le=1, description="A sentence counts as supported from this score up"
     )
@@ -138,6 +143,15 @@ class LLMSettings(BaseModel):
         le=1,
         description="llamacpp: refuse when P(the reply opens NOT_FOUND) reaches this; below it "
         "the model must write an answer, which verification checks",
+    )
+    refusal: Literal["learned", "first_token"] = Field(
+        "first_token",
+        description="llamacpp: refuse by the refusal model (the first-token share mixed with "
+        "the extractive support and the passages' coverage of the question; qa/refusal.py), "
+        "or by the first-token share against min_not_found alone",
+    )
+    refusal_model: Path | None = Field(
+        None, description="Refusal model JSON; empty = the packaged qa/refusal_model.json"
     )
     min_selected: float = Field(
         0.5,

@@ -50,6 +50,7 @@ class SupportModel:
     weights: np.ndarray
     bias: float
     threshold: float
+    features: tuple[str, ...] = FEATURES
 
     def probabilities(self, features: np.ndarray) -> np.ndarray:
         z = ((features - self.mean) / self.scale) @ self.weights + self.bias
@@ -57,7 +58,7 @@ class SupportModel:
 
     def to_json(self) -> dict:
         return {
-            "features": list(FEATURES),
+            "features": list(self.features),
             "mean": [round(float(v), 6) for v in self.mean],
             "scale": [round(float(v), 6) for v in self.scale],
             "weights": [round(float(v), 6) for v in self.weights],
@@ -66,21 +67,31 @@ class SupportModel:
         }
 
 
-def load_support_model(path: Path | None) -> SupportModel:
+def load_support_model(
+    path: Path | None, features: tuple[str, ...] = FEATURES, packaged: Path = PACKAGED_MODEL
+) -> SupportModel:
     """The model stored at `path` (default: the packaged one); its features must match ours."""
-    data = json.loads((path or PACKAGED_MODEL).read_text(encoding="utf-8"))
-    if tuple(data["features"]) != FEATURES:
-        raise ValueError(f"{path}: support model features {data['features']} != {FEATURES}")
+    where = path or packaged
+    data = json.loads(where.read_text(encoding="utf-8"))
+    if tuple(data["features"]) != features:
+        raise ValueError(f"{where}: model features {data['features']} != {features}")
     return SupportModel(
         np.array(data["mean"]),
         np.array(data["scale"]),
         np.array(data["weights"]),
         float(data["bias"]),
         float(data["threshold"]),
+        features,
     )
 
 
-def fit_logistic(x: np.ndarray, y: np.ndarray, l2: float = 1.0, steps: int = 50) -> SupportModel:
+def fit_logistic(
+    x: np.ndarray,
+    y: np.ndarray,
+    l2: float = 1.0,
+    steps: int = 50,
+    features: tuple[str, ...] = FEATURES,
+) -> SupportModel:
     """L2-regularised logistic regression by Newton's method (eight weights need no library)."""
     mean, scale = x.mean(axis=0), x.std(axis=0) + 1e-9
     a = np.hstack([(x - mean) / scale, np.ones((len(x), 1))])
@@ -94,4 +105,4 @@ def fit_logistic(x: np.ndarray, y: np.ndarray, l2: float = 1.0, steps: int = 50)
         w -= step
         if np.abs(step).max() < 1e-8:
             break
-    return SupportModel(mean, scale, w[:-1], float(w[-1]), 0.5)
+    return SupportModel(mean, scale, w[:-1], float(w[-1]), 0.5, features)

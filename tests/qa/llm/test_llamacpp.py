@@ -1,6 +1,7 @@
 """The llamacpp backend: the packaged SmolLM2 in-process, with every citation verified."""
 
 import copy
+from dataclasses import replace
 
 import pytest
 
@@ -8,6 +9,7 @@ from qa.compose import AnswerContext
 from qa.errors import ConfigError
 from qa.llm.chat import prompt_texts
 from qa.pipeline import build_pipeline
+from qa.refusal import logit, refusal_probability
 from tests.conftest import make_settings
 from tests.qa.llm.checks import assert_citations_verified
 
@@ -126,9 +128,11 @@ def test_a_reply_can_be_kept_from_opening_with_a_word(llama_pipeline):
 
 
 def gated(llama_pipeline, threshold: float):
-    """The pipeline's llamacpp answerer with another refusal threshold."""
+    """The pipeline's llamacpp answerer refusing by the first token alone, at `threshold`."""
     answerer = copy.copy(llama_pipeline.answerer)
-    answerer.settings = answerer.settings.model_copy(update={"min_not_found": threshold})
+    update = {"min_not_found": threshold, "refusal": "first_token"}
+    answerer.settings = answerer.settings.model_copy(update=update)
+    answerer.refusal_model = None
     return answerer
 
 
@@ -143,3 +147,52 @@ def test_the_refusal_gate_decides_before_anything_is_written(llama_pipeline):
     *deltas, written = list(gated(llama_pipeline, 1.0).stream(context))
     assert deltas and not "".join(deltas).lstrip().startswith(("NOT", "["))
     assert written.claims
+
+
+def test_the_learned_refusal_mixes_the_first_token_with_the_passages(llama_pipeline):
+    answerer = llama_pipeline.answerer
+    assert answerer.refusal_model is not None, "the packaged refusal model is the default"
+    context = context_for(llama_pipeline, QUESTION)
+    messages = answerer.messages(context)
+    signals = answerer.refusal_signals(context, messages)
+    assert signals[0] == pytest.approx(logit(answerer.gate(messages)), abs=1e-3)
+    p_refuse, threshold = answerer.refusal_share(context, messages)
+    assert p_refuse == pytest.approx(refusal_probability(answerer.refusal_model, signals))
+    assert threshold == answerer.refusal_model.threshold
+    # At a threshold of 0 the model refuses with 1 - P(refuse) as support; at 1 it writes.
+    strict = copy.copy(answerer)
+    strict.refusal_model = replace(answerer.refusal_model, threshold=0.0)
+    [refusal] = list(strict.stream(context))
+    assert refusal.abstained and refusal.support == pytest.approx(1 - p_refuse, abs=1e-3)
+    lenient = copy.copy(answerer)
+    lenient.refusal_model = replace(answerer.refusal_model, threshold=1.0)
+    *deltas, written = list(lenient.stream(context))
+    assert deltas and written.claims
+
+
+@pytest.mark.parametrize("reply", ["Not_FOUND", "not_found", " NOT_FOUND.", ""])
+def test_the_not_found_words_in_any_case_are_an_abstention(llama_pipeline, reply):
+    """The reader, kept from opening with "NOT", wrote "Not_FOUND" (seen on the sample set)."""
+    context = context_for(llama_pipeline, QUESTION)
+    composition = llama_pipeline.answerer.finish(context, reply)
+    assert composition.abstained and not composition.citations and not composition.claims
+
+
+def test_when_nothing_written_is_borne_out_the_documents_are_quoted(llama_pipeline):
+    """A reply that goes along with a false premise is rejected sentence by sentence; the
+    answer then quotes what the passages say (or abstains by the extractive support)."""
+    question = "Why did Vladimir Putin fly to Ulaanbaatar on June 19?"
+    context = context_for(llama_pipeline, question)
+    invented = "Putin flew to Ulaanbaatar to sign a trade deal with Mongolia on the Moon. [1]"
+    answerer = llama_pipeline.answerer
+    quoted = answerer.finish(context, invented)
+    assert not quoted.abstained and quoted.citations
+    assert "Ulaanbaatar" not in quoted.text and "Moon" not in quoted.text
+    assert quoted.fallback and "quoted from the passages" in quoted.fallback
+    document = llama_pipeline.document(quoted.citations[0].doc_id).text
+    for c in quoted.citations:
+        assert document[c.start : c.end] == c.quote or c.doc_id != quoted.citations[0].doc_id
+    assert "Pyongyang" in quoted.text
+    strict = copy.copy(answerer)
+    strict.settings = answerer.settings.model_copy(update={"quote_when_unsupported": False})
+    assert strict.finish(context, invented).abstained
