@@ -86,11 +86,6 @@ class Candidate:
         )
 
 
-def question_terms(question: str) -> list[str]:
-    """The question's terms that name its subject (not those framing it, like "say")."""
-    return [t for t in lexical_terms(question) if t not in _QUESTION_FRAME]
-
-
 def term_weights(question_terms: list[str], view: View) -> dict[str, float]:
     """The idf of each of the question's terms, in term order.
 
@@ -148,7 +143,8 @@ def score_sentences(context: AnswerContext) -> list[Candidate]:
     Headings and titles are left out (they help retrieval, never answer), as are fragments
     too short to state anything, so the first candidate is the one the decision looks at.
     """
-    weights = term_weights(question_terms(context.question), context.view)
+    question_terms = [t for t in lexical_terms(context.question) if t not in _QUESTION_FRAME]
+    weights = term_weights(question_terms, context.view)
     seen: set[tuple[str, int, int]] = set()
     candidates = []
     for marker, passage in enumerate(context.passages, start=1):

@@ -145,9 +145,9 @@ class LLMSettings(BaseModel):
         "the model must write an answer, which verification checks",
     )
     refusal: Literal["learned", "first_token"] = Field(
-        "first_token",
+        "learned",
         description="llamacpp: refuse by the refusal model (the first-token share mixed with "
-        "the extractive support and the passages' coverage of the question; qa/refusal.py), "
+        "the extractive answerer's support, fitted on SQuAD 2.0 tuning articles; qa/refusal.py), "
         "or by the first-token share against min_not_found alone",
     )
     refusal_model: Path | None = Field(

@@ -16,7 +16,7 @@ from typing import Any
 from qa.compose import AnswerContext, Composition, score_sentences
 from qa.llm.extractive import ExtractiveAnswerer
 from qa.prompts import load_prompt
-from qa.refusal import load_refusal_model, passage_coverage, refusal_features, refusal_probability
+from qa.refusal import load_refusal_model, refusal_features, refusal_probability
 from qa.settings import LLMSettings, Settings
 from qa.types import Citation, Turn
 from qa.verify import Judge, verify_answer
@@ -110,7 +110,7 @@ class ChatAnswerer:
         # With a gate, the answerer refuses only when P(not found) reaches min_not_found; below
         # it the model must write an answer, which verification then checks sentence by sentence.
         self.gate = gate
-        # With a refusal model, the first-token share is one of three signals (qa.refusal).
+        # With a refusal model, the first-token share is one of two signals (qa.refusal).
         self.refusal_model = (
             load_refusal_model(self.settings.refusal_model)
             if gate is not None and self.settings.refusal == "learned"
@@ -147,11 +147,7 @@ class ChatAnswerer:
         """The refusal model's inputs for this question (the gate reads the prompt once)."""
         assert self.gate is not None
         ranked = self._extractive.rank(context)
-        return refusal_features(
-            self.gate(messages),
-            ranked[0].score if ranked else 0.0,
-            passage_coverage(context, self.settings.max_passages),
-        )
+        return refusal_features(self.gate(messages), ranked[0].score if ranked else 0.0)
 
     def refusal_share(
         self, context: AnswerContext, messages: list[tuple[str, str]]

@@ -10,14 +10,14 @@ from qa.refusal import FEATURES, PACKAGED_MODEL, load_refusal_model
 
 
 def write_rows(path, n: int, seed: int, first_token_noise: float) -> None:
-    """Rows where coverage separates the kinds and the first-token share is mostly noise."""
+    """Rows where the support separates the kinds and the first-token share is noise."""
     rng = np.random.default_rng(seed)
     lines = []
     for i in range(n):
         answerable = i % 2 == 0
         p_not = float(np.clip(rng.uniform(0, 1) * first_token_noise, 0.001, 0.999))
-        coverage = rng.uniform(0.6, 1.0) if answerable else rng.uniform(0.0, 0.4)
-        signals = [float(np.log(p_not / (1 - p_not))), rng.uniform(0, 1), coverage]
+        support = rng.uniform(0.6, 1.0) if answerable else rng.uniform(0.0, 0.4)
+        signals = [float(np.log(p_not / (1 - p_not))), support]
         row = {"answerable": answerable, "p_not_found": p_not, "signals": signals}
         lines.append(json.dumps(row) + "\n")
     path.write_text("".join(lines), encoding="utf-8")
@@ -30,7 +30,7 @@ def test_the_fit_finds_the_separating_signal_and_scores_held_out_rows(tmp_path, 
     assert refusal_fit.main([*argv, "--json"]) == 0
     report = json.loads(capsys.readouterr().out)
     weights = dict(zip(FEATURES, report["model"]["weights"], strict=True))
-    assert weights["coverage"] < -1, "less coverage, more refusals"
+    assert weights["support"] < -1, "less support, more refusals"
     held = report["sets"]["held"]
     assert held["model"]["balanced_accuracy"] == pytest.approx(1.0)
     assert held["first_token"]["balanced_accuracy"] < 0.75  # the noise alone cannot separate

@@ -137,22 +137,3 @@ def test_fit_logistic_learns_a_separating_signal():
     model = fit_logistic(x, y)
     assert model.weights[0] > 1 and model.weights[1] < -1
     assert ((model.probabilities(x) >= 0.5) == (y == 1)).mean() > 0.95
-
-
-def test_coverage_falls_when_the_question_names_what_no_passage_holds(sample_pipeline):
-    """The refusal model's coverage signal: an on-topic question with a foreign name scores
-    below the same question as the documents put it (SQuAD's adversarial unanswerables)."""
-    from qa.compose import AnswerContext
-    from qa.refusal import passage_coverage
-
-    def coverage(question: str) -> float:
-        answer = sample_pipeline.ask(question)
-        vector = sample_pipeline.embedder.encode([question])[0]
-        view = sample_pipeline.catalog.view()
-        context = AnswerContext(question, question, vector, answer.passages, view)
-        return passage_coverage(context, 5)
-
-    held = coverage("When did Vladimir Putin visit Pyongyang?")
-    foreign = coverage("When did Vladimir Putin visit Ulaanbaatar?")
-    assert held == pytest.approx(1.0)
-    assert foreign < 0.75 * held
