@@ -28,6 +28,8 @@ from qa.support import fit_logistic
 def read_rows(path: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Signals, unanswerable flags and first-token shares of a rows file."""
     rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
+    if any(len(r["signals"]) != len(FEATURES) for r in rows):
+        raise SystemExit(f"{path}: rows must carry {len(FEATURES)} signals {FEATURES}")
     x = np.array([r["signals"] for r in rows], dtype=float).reshape(-1, len(FEATURES))
     y = np.array([not r["answerable"] for r in rows], dtype=float)
     first = np.array([r["p_not_found"] for r in rows], dtype=float)
@@ -89,12 +91,14 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     weights = ", ".join(f"{f} {w:+.2f}" for f, w in zip(FEATURES, model.weights, strict=True))
     print(f"weights (standardised): {weights}; threshold {model.threshold:.3f}")
-    print("set        questions  rule         AUC    unans. refused  ans. refused  balanced acc.")
+    print(
+        "set            questions  rule         AUC    unans. refused  ans. refused  balanced acc."
+    )
     for name, figures in report["sets"].items():
         for rule in ("first_token", "model"):
             f = figures[rule]
             print(
-                f"{name:<10} {figures['questions']:>9}  {rule:<11}  {f['auc']!s:<5}  "
+                f"{name:<14} {figures['questions']:>9}  {rule:<11}  {f['auc']!s:<5}  "
                 f"{f['unanswerable_refused']:>14}  {f['answerable_refused']:>12}  "
                 f"{f['balanced_accuracy']:>13}"
             )
