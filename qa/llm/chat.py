@@ -249,7 +249,8 @@ class ChatAnswerer:
             quoted = self._extractive.compose(context)
             if not quoted.abstained:
                 reason = f"no sentence {self.name} wrote was borne out; quoted from the passages"
-                return replace(quoted, fallback="; ".join(filter(None, (note, reason))))
+                fallback = "; ".join(filter(None, (note, reason)))
+                return replace(quoted, claims=claims, fallback=fallback)
         if not citations:
             return Composition(load_prompt("abstention"), (), True, support, claims, note)
         return Composition(" ".join(kept), tuple(citations), False, support, claims, note)

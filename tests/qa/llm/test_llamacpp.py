@@ -189,6 +189,7 @@ def test_when_nothing_written_is_borne_out_the_documents_are_quoted(llama_pipeli
     assert not quoted.abstained and quoted.citations
     assert "Ulaanbaatar" not in quoted.text and "Moon" not in quoted.text
     assert quoted.fallback and "quoted from the passages" in quoted.fallback
+    assert [c.supported for c in quoted.claims] == [False], "the rejected verdict stays listed"
     document = llama_pipeline.document(quoted.citations[0].doc_id).text
     for c in quoted.citations:
         assert document[c.start : c.end] == c.quote or c.doc_id != quoted.citations[0].doc_id
