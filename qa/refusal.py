@@ -7,6 +7,10 @@ A logistic model mixes the two; its weights and threshold are fitted on SQuAD 2.
 articles by `python -m eval.bench.refusal_fit` and stored in qa/refusal_model.json. (A third
 signal, the share of the question's rare words any passage holds, was tried and dropped: on
 the tuning questions it did not separate the kinds at all, AUC 0.48.)
+
+Opt-in (QA_LLM__REFUSAL=learned): on held-out SQuAD and RGB questions it refuses more of the
+unanswerable ones than the first-token rule, but the reader's calibration moves with the
+corpus, and on the sample corpus it refused half the fair questions (eval/BENCHMARKS.md).
 """
 
 import math

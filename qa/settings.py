@@ -145,10 +145,11 @@ class LLMSettings(BaseModel):
         "the model must write an answer, which verification checks",
     )
     refusal: Literal["learned", "first_token"] = Field(
-        "learned",
-        description="llamacpp: refuse by the refusal model (the first-token share mixed with "
-        "the extractive answerer's support, fitted on SQuAD 2.0 tuning articles; qa/refusal.py), "
-        "or by the first-token share against min_not_found alone",
+        "first_token",
+        description="llamacpp: refuse by the first-token share against min_not_found, or by "
+        "the refusal model (that share mixed with the extractive answerer's support, fitted on "
+        "SQuAD 2.0 tuning articles; qa/refusal.py): better on Wikipedia-like text, worse on "
+        "the sample corpus",
     )
     refusal_model: Path | None = Field(
         None, description="Refusal model JSON; empty = the packaged qa/refusal_model.json"

@@ -9,7 +9,7 @@ from qa.compose import AnswerContext
 from qa.errors import ConfigError
 from qa.llm.chat import prompt_texts
 from qa.pipeline import build_pipeline
-from qa.refusal import logit, refusal_probability
+from qa.refusal import load_refusal_model, logit, refusal_probability
 from tests.conftest import make_settings
 from tests.qa.llm.checks import assert_citations_verified
 
@@ -149,9 +149,13 @@ def test_the_refusal_gate_decides_before_anything_is_written(llama_pipeline):
     assert written.claims
 
 
-def test_the_learned_refusal_mixes_the_first_token_with_the_passages(llama_pipeline):
-    answerer = llama_pipeline.answerer
-    assert answerer.refusal_model is not None, "the packaged refusal model is the default"
+def test_the_learned_refusal_mixes_the_first_token_with_the_extractive_support(
+    llama_pipeline,
+):
+    assert llama_pipeline.answerer.refusal_model is None, "the first-token rule is the default"
+    answerer = copy.copy(llama_pipeline.answerer)
+    answerer.settings = answerer.settings.model_copy(update={"refusal": "learned"})
+    answerer.refusal_model = load_refusal_model()
     context = context_for(llama_pipeline, QUESTION)
     messages = answerer.messages(context)
     signals = answerer.refusal_signals(context, messages)
