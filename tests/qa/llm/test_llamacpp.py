@@ -188,7 +188,8 @@ def test_when_nothing_written_is_borne_out_the_documents_are_quoted(llama_pipeli
     question = "Why did Vladimir Putin fly to Ulaanbaatar on June 19?"
     context = context_for(llama_pipeline, question)
     invented = "Putin flew to Ulaanbaatar to sign a trade deal with Mongolia on the Moon. [1]"
-    answerer = llama_pipeline.answerer
+    answerer = copy.copy(llama_pipeline.answerer)
+    answerer.settings = answerer.settings.model_copy(update={"quote_when_unsupported": True})
     quoted = answerer.finish(context, invented)
     assert not quoted.abstained and quoted.citations
     assert "Ulaanbaatar" not in quoted.text and "Moon" not in quoted.text
@@ -198,6 +199,4 @@ def test_when_nothing_written_is_borne_out_the_documents_are_quoted(llama_pipeli
     for c in quoted.citations:
         assert document[c.start : c.end] == c.quote or c.doc_id != quoted.citations[0].doc_id
     assert "Pyongyang" in quoted.text
-    strict = copy.copy(answerer)
-    strict.settings = answerer.settings.model_copy(update={"quote_when_unsupported": False})
-    assert strict.finish(context, invented).abstained
+    assert llama_pipeline.answerer.finish(context, invented).abstained, "off by default"
