@@ -113,7 +113,22 @@ def list_models() -> dict[str, Any]:
 
 @router.post(
     "/chat/completions",
-    responses=error_responses(400, 404, 413, 422, 503),
+    responses={
+        200: {
+            "description": "The completion as JSON, or with `stream: true` as Server-Sent "
+            "Events: `data:` lines of chat.completion.chunk JSON, then `data: [DONE]`",
+            "content": {
+                "text/event-stream": {
+                    "schema": {
+                        "type": "object",
+                        "properties": {"data": {"type": "string"}},
+                        "required": ["data"],
+                    }
+                }
+            },
+        },
+        **error_responses(400, 404, 413, 422, 503),
+    },
     summary="OpenAI-compatible chat completion over the documents",
     description="The last user message is the question, held to the rules of POST /ask: some "
     "text besides white space and at most QA_ANSWER__MAX_QUESTION_CHARS characters (else 400 "

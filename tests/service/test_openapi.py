@@ -153,3 +153,16 @@ def test_the_docs_render_in_a_browser_cut_off_from_the_internet(live_url):
     assert "/ask/stream" in shown and "/documents/{doc_id}" in shown, shown
     assert not outside, f"the page tried to reach the internet: {outside}"
     assert not errors, errors
+
+
+def test_a_streamed_chat_completion_has_its_content_type_declared(client, schema):
+    """Schema fuzzing found `stream: true` answered text/event-stream where the schema only
+    named application/json."""
+    body = {"messages": [{"role": "user", "content": "What did Russia veto?"}]}
+    declared = schema["paths"]["/v1/chat/completions"]["post"]["responses"]["200"]["content"]
+    for stream in (False, True):
+        response = client.post("/v1/chat/completions", json={**body, "stream": stream})
+        assert response.status_code == 200
+        media_type = response.headers["content-type"].split(";")[0]
+        assert media_type in declared, (stream, media_type, list(declared))
+    assert set(declared) == {"application/json", "text/event-stream"}
