@@ -77,9 +77,8 @@ def source_pipeline(
         )
         index_articles(pipeline, load_articles(args.bench_dir / "squad-v2-dev"))
     elif args.rgb:
-        from eval.bench.rgb_eval import build_corpus, eval_items
+        from eval.bench.rgb_eval import build_corpus, eval_items, index_snippets
         from eval.bench.squad import OUT_DIR, bench_settings
-        from index.ingest import chunk_document
 
         documents, questions = build_corpus(args.bench_dir / "rgb-en-fact")
         items = eval_items(questions, documents, args.answerable, args.unanswerable, args.seed)
@@ -88,9 +87,7 @@ def source_pipeline(
                 OUT_DIR / "rgb-store", llm=settings.llm, store={"collection": "rgb_bench"}
             )
         )
-        for document in documents:
-            if not pipeline.is_current(document):
-                pipeline.add_document(document, chunk_document(pipeline, document))
+        index_snippets(pipeline, documents)
     else:
         items = load_set(args.set)
         with eval_pipeline(settings, items, None) as pipeline:

@@ -62,6 +62,13 @@ def build_corpus(bench_dir: Path) -> tuple[list[Document], list[dict[str, Any]]]
     return documents, questions
 
 
+def index_snippets(pipeline: Pipeline, documents: Sequence[Document]) -> None:
+    """Chunk and index the snippets the store does not hold yet."""
+    for document in documents:
+        if not pipeline.is_current(document):
+            pipeline.add_document(document, chunk_document(pipeline, document))
+
+
 def eval_items(
     questions: Sequence[dict[str, Any]],
     documents: Sequence[Document],
@@ -107,9 +114,7 @@ def run(args: argparse.Namespace) -> tuple[dict[str, Any], list[str]]:
     def index(pipeline: Pipeline) -> dict[str, Any]:
         if not args.quiet:
             print(f"indexing {len(documents)} snippets into {args.store} (once)", flush=True)
-        for document in documents:
-            if not pipeline.is_current(document):
-                pipeline.add_document(document, chunk_document(pipeline, document))
+        index_snippets(pipeline, documents)
         return {"snippets": len(documents)}
 
     title = (
