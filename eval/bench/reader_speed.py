@@ -6,6 +6,9 @@ all of them alike. Prints tokens/s with the load average; the figures behind the
 QA_LLM__THREADS=2, QA_LLM__BATCH_THREADS=2 and the passive OpenMP wait in qa.llm.local.
 
     python -m eval.bench.reader_speed [--rounds 2] [--prompt-tokens 480] [--json]
+
+`--build LABEL=DIR` (repeatable) compares llama-cpp-python builds instead: each child imports
+llama_cpp from DIR (an unpacked wheel; `installed` is the venv's own), at the default threads.
 """
 
 import argparse
@@ -54,9 +57,13 @@ def measure(threads: int, batch_threads: int, prompt_tokens: int, new_tokens: in
     }
 
 
-def run_child(config: tuple[int, int, str], prompt_tokens: int, new_tokens: int) -> dict:
+def run_child(
+    config: tuple[int, int, str], prompt_tokens: int, new_tokens: int, build: str = ""
+) -> dict:
     threads, batch_threads, policy = config
     env = {**os.environ, "OMP_WAIT_POLICY": policy, "HF_HUB_OFFLINE": "1"}
+    if build:
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [build, env.get("PYTHONPATH")]))
     code = (
         "import json, eval.bench.reader_speed as m;"
         f"print(json.dumps(m.measure({threads}, {batch_threads}, {prompt_tokens}, {new_tokens})))"
@@ -67,6 +74,7 @@ def run_child(config: tuple[int, int, str], prompt_tokens: int, new_tokens: int)
     row = json.loads(out.stdout.strip().splitlines()[-1])
     load = os.getloadavg()[0]
     return {
+        "build": build or "installed",
         "threads": threads,
         "batch_threads": batch_threads,
         "omp_wait": policy,
@@ -80,16 +88,27 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--prompt-tokens", type=int, default=480)
     parser.add_argument("--new-tokens", type=int, default=40)
+    parser.add_argument(
+        "--build",
+        action="append",
+        default=[],
+        metavar="LABEL=DIR",
+        help="a llama-cpp-python build to compare (DIR on PYTHONPATH; 'installed' = the venv's)",
+    )
     parser.add_argument("--json", action="store_true", help="print JSON")
     args = parser.parse_args(argv)
+    builds = [b.partition("=")[2] if b.partition("=")[2] != "installed" else "" for b in args.build]
+    runs = [(c, "") for c in CONFIGS] if not builds else [(CONFIGS[1], b) for b in builds]
     rows = []
     for round_number in range(1, args.rounds + 1):
-        for config in CONFIGS:
-            row = {"round": round_number, **run_child(config, args.prompt_tokens, args.new_tokens)}
+        for config, build in runs:
+            measured = run_child(config, args.prompt_tokens, args.new_tokens, build)
+            row = {"round": round_number, **measured}
             rows.append(row)
             if not args.json:
                 print(
-                    f"round {row['round']}  threads {row['threads']}/{row['batch_threads']} "
+                    f"round {row['round']}  {row['build']}  "
+                    f"threads {row['threads']}/{row['batch_threads']} "
                     f"OMP {row['omp_wait']:<7}  prompt {row['prompt_tokens_per_s']:>6} tok/s  "
                     f"generation {row['generated_tokens_per_s']:>5} tok/s  load {row['load_1min']}",
                     flush=True,
