@@ -4,6 +4,7 @@ import re
 from collections.abc import Sequence
 
 from qa.lexical import lexical_terms
+from qa.prompts import load_prompt
 from qa.types import Turn
 
 # Words that point back to something said earlier.
@@ -31,3 +32,20 @@ def condense_question(question: str, history: Sequence[Turn]) -> str:
     if not earlier or not is_follow_up(question):
         return question
     return f"{earlier[-1]} {question}"
+
+
+def condense_prompt(question: str, history: Sequence[Turn]) -> str:
+    """The request to a model to rewrite a follow-up as a standalone question."""
+    lines = "\n".join(f"{t.role}: {t.content}" for t in history[-6:])
+    return load_prompt("condense").format(history=lines, question=question)
+
+
+def written_question(reply: str) -> str:
+    """The standalone question in a model's reply, or "" when the reply is not a question.
+
+    A small reader sometimes answers instead of rewriting ("Dr Bernal is based in North
+    Korea."), a guess that would steer retrieval; "" leaves the rule-based rewrite to decide.
+    """
+    lines = reply.strip().splitlines()
+    line = lines[0].strip() if lines else ""
+    return line if line.endswith("?") else ""

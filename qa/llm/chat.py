@@ -14,6 +14,7 @@ from dataclasses import replace
 from typing import Any
 
 from qa.compose import AnswerContext, Composition, score_sentences
+from qa.condense import condense_prompt, written_question
 from qa.llm.extractive import ExtractiveAnswerer
 from qa.prompts import load_prompt
 from qa.refusal import load_refusal_model, refusal_features, refusal_probability
@@ -257,9 +258,6 @@ class ChatAnswerer:
 
     def condense(self, question: str, history: list[Turn]) -> str:
         """A standalone question written by the model from the conversation."""
-        lines = "\n".join(f"{t.role}: {t.content}" for t in history[-6:])
-        prompt = load_prompt("condense").format(history=lines, question=question)
         with self._lock:
-            reply = self.model.invoke([("human", prompt)])
-        text = reply.content.strip() if isinstance(reply.content, str) else ""
-        return text.splitlines()[0].strip() if text else question
+            reply = self.model.invoke([("human", condense_prompt(question, history))])
+        return written_question(reply.content if isinstance(reply.content, str) else "")

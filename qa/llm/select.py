@@ -14,6 +14,7 @@ import time
 from dataclasses import replace
 
 from qa.compose import AnswerContext, Candidate, Composition, score_sentences
+from qa.condense import condense_prompt, written_question
 from qa.llm import register_llm
 from qa.llm.chat import passage_blocks
 from qa.llm.extractive import ExtractiveAnswerer
@@ -100,10 +101,7 @@ class SelectAnswerer:
 
 
 def condense_with(model: LocalModel, question: str, history: list[Turn]) -> str:
-    lines = "\n".join(f"{t.role}: {t.content}" for t in history[-6:])
-    prompt = load_prompt("condense").format(history=lines, question=question)
-    text = model.complete([("user", prompt)], 80).strip()
-    return text.splitlines()[0].strip() if text else question
+    return written_question(model.complete([("user", condense_prompt(question, history))], 80))
 
 
 @register_llm("select")

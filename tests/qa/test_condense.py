@@ -2,7 +2,7 @@
 
 import pytest
 
-from qa.condense import condense_question, is_follow_up
+from qa.condense import condense_prompt, condense_question, is_follow_up, written_question
 from qa.types import Turn
 
 
@@ -56,3 +56,18 @@ def test_without_user_history_the_question_is_kept():
     assert condense_question("What about Japan?", []) == "What about Japan?"
     only_assistant = [Turn("assistant", "Hello."), Turn("user", "   ")]
     assert condense_question("What about Japan?", only_assistant) == "What about Japan?"
+
+
+def test_a_models_rewrite_counts_only_when_it_is_a_question():
+    assert written_question("Where is Gabriela Bernal based?\nextra") == (
+        "Where is Gabriela Bernal based?"
+    )
+    # An answer in place of the rewrite is a guess; "" leaves the rule-based rewrite to decide.
+    assert written_question("Dr Gabriela Bernal is based in North Korea.") == ""
+    assert written_question("  ") == ""
+
+
+def test_the_rewrite_prompt_holds_the_recent_turns_and_the_question():
+    prompt = condense_prompt("What about Japan?", HISTORY)
+    assert "What about Japan?" in prompt
+    assert all(t.content in prompt for t in HISTORY[-6:])

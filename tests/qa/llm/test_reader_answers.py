@@ -7,6 +7,7 @@ import pytest
 
 from qa.pipeline import Pipeline
 from qa.settings import LLMSettings
+from qa.types import Turn
 from tests.qa.llm.conftest import indexed_pipeline
 
 pytestmark = pytest.mark.llm
@@ -78,3 +79,15 @@ def test_the_reader_cannot_answer_with_a_bare_marker(written_pipeline: Pipeline)
     assert "Seoul" in answer.text
     for c in answer.citations:
         assert written_pipeline.document(c.doc_id).text[c.start : c.end] == c.quote
+
+
+def test_a_follow_up_is_rewritten_as_a_question_not_answered(written_pipeline: Pipeline):
+    # The reader used to "condense" this follow-up into a guessed answer, "Dr Gabriela Bernal
+    # is based in North Korea.", which then steered retrieval.
+    history = [
+        Turn("user", "Who is Gabriela Bernal?"),
+        Turn("assistant", "Dr Gabriela Bernal is a North Korea analyst."),
+    ]
+    answer = written_pipeline.ask("Where is she based?", history=history)
+    assert answer.query.endswith("?") and "Bernal" in answer.query, answer.query
+    assert not answer.abstained and "Seoul" in answer.text, answer
