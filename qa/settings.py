@@ -138,6 +138,11 @@ class LLMSettings(BaseModel):
     min_entailment: float = Field(
         0.5, ge=0, le=1, description="The judge's P(yes) from which a sentence is supported"
     )
+    check_names: bool = Field(
+        True,
+        description="A written sentence whose proper names or numbers its evidence lacks is "
+        "unsupported, whatever the judge says (qa/names.py)",
+    )
     min_not_found: float = Field(
         0.35,
         ge=0,

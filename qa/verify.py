@@ -8,13 +8,14 @@ negated claims fail), otherwise that score against `min_claim_support`.
 
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from qa.compose import SIMILARITY_WEIGHT, AnswerContext, term_overlap
 from qa.lexical import lexical_terms
 from qa.locate import fold
+from qa.names import missing_names
 from qa.text import split_sentences
 from qa.types import Citation, Claim
 
@@ -125,8 +126,13 @@ def verify_answer(
     threshold: float,
     judge: Judge | None = None,
     min_entailment: float = 0.5,
+    check_names: bool = False,
 ) -> list[Verdict]:
-    """A verdict for every sentence of `text`: markers checked, missing support looked for."""
+    """A verdict for every sentence of `text`: markers checked, missing support looked for.
+
+    With `check_names`, a supported claim whose names or numbers its evidence lacks is turned
+    down (qa.names).
+    """
     claims = split_claims(text)
     if not claims or context.encode is None or not context.passages:
         return [Verdict(Claim(c, m, False, 0.0), (), m) for c, m in claims]
@@ -142,10 +148,39 @@ def verify_answer(
         }
         scored_claims.append((claim, check, markers, terms, scored))
     if judge is not None:
-        return _judged(scored_claims, judge, min_entailment, len(context.passages))
+        verdicts = _judged(scored_claims, judge, min_entailment, len(context.passages))
+    else:
+        verdicts = _scored(scored_claims, threshold, len(context.passages))
+    if not check_names:
+        return verdicts
+    passages = len(context.passages)
+    return [
+        _unsupported(v) if v.claim.supported and missing_names(c[0], _evidence(c, passages)) else v
+        for v, c in zip(verdicts, scored_claims, strict=True)
+    ]
+
+
+def _evidence(scored_claim: ScoredClaim, passages: int) -> list[str]:
+    """The passage sentences a claim is checked against: those its markers cite, then its best
+    matches, EVIDENCE_PER_CLAIM in all."""
+    _, _, markers, _, scored = scored_claim
+    ranked = sorted(scored, key=lambda m: scored[m][0], reverse=True)
+    cited = [m for m in markers if 1 <= m <= passages]
+    chosen = [*cited, *ranked][:EVIDENCE_PER_CLAIM]
+    return list(dict.fromkeys(scored[m][1].quote for m in chosen))
+
+
+def _unsupported(verdict: Verdict) -> Verdict:
+    """The verdict turned down: a name or number of the claim is not in its evidence."""
+    claim = replace(verdict.claim, markers=(), supported=False)
+    return Verdict(claim, (), verdict.removed_markers)
+
+
+def _scored(scored_claims: list[ScoredClaim], threshold: float, passages: int) -> list[Verdict]:
+    """Support decided by the embedding-and-overlap score against `threshold`."""
     verdicts = []
     for claim, check, markers, terms, scored in scored_claims:
-        valid = [m for m in markers if 1 <= m <= len(context.passages)]
+        valid = [m for m in markers if 1 <= m <= passages]
         removed = tuple(m for m in markers if m not in valid)
         checkable = len(set(terms)) >= MIN_CLAIM_TERMS
         bearing = [m for m in scored if _bears(scored[m], claim, check, threshold)]
@@ -175,15 +210,12 @@ def _judged(
     """
     evidence: dict[str, None] = {}
     known: list[float | None] = []
-    for claim, _, markers, _, scored in scored_claims:
-        ranked = sorted(scored, key=lambda m: scored[m][0], reverse=True)
-        copied = any(fold(scored[m][1].quote) == fold(claim) for m in ranked)
+    for scored_claim in scored_claims:
+        claim, scored = scored_claim[0], scored_claim[4]
+        copied = any(fold(citation.quote) == fold(claim) for _, citation in scored.values())
         known.append(1.0 if copied else None)
-        if copied:
-            continue
-        cited = [m for m in markers if 1 <= m <= passages]
-        for m in [*cited, *ranked][:EVIDENCE_PER_CLAIM]:
-            evidence[scored[m][1].quote] = None
+        if not copied:
+            evidence.update(dict.fromkeys(_evidence(scored_claim, passages)))
     asked = [check for (_, check, *_), p in zip(scored_claims, known, strict=True) if p is None]
     answers = iter(judge(asked, list(evidence)) if asked else [])
     probabilities = [next(answers) if p is None else p for p in known]

@@ -227,11 +227,14 @@ class ChatAnswerer:
                 self.settings.min_claim_support,
                 self.judge,
                 self.settings.min_entailment,
+                self.settings.check_names,
             )
         except Exception as exc:  # a judge that fails leaves the score to decide
             if self.judge is None:
                 raise
-            verdicts = verify_answer(context, text, self.settings.min_claim_support)
+            verdicts = verify_answer(
+                context, text, self.settings.min_claim_support, None, 0.5, self.settings.check_names
+            )
             note = f"the judge failed ({type(exc).__name__}: {exc}); the score decided support"
         kept: list[str] = []
         citations: list[Citation] = []

@@ -157,3 +157,26 @@ def test_a_claim_copied_from_a_passage_sentence_needs_no_judge(context):
     assert copied.citations[0].quote == sentence
     assert not reworded.claim.supported
     assert asked == [[paraphrase]]
+
+
+def test_a_name_or_number_the_evidence_lacks_fails_whatever_the_judge_says(context):
+    """The reader as judge passed "Kim travelled to Moscow" against a sentence about Pyongyang
+    (P 0.58); names and numbers are now checked against the evidence too."""
+    n = marker_of(context, VETO)
+
+    def judge(claims, evidence):
+        return [0.9 for _ in claims]
+
+    stated = f"Russia vetoed the extension of a UN panel in March [{n}]."
+    wrong_place = f"Russia vetoed the extension of a UN panel in Geneva [{n}]."
+    wrong_year = f"Russia vetoed the extension of a UN panel in March 2019 [{n}]."
+    kept, place, year = verify_answer(
+        context, f"{stated} {wrong_place} {wrong_year}", THRESHOLD, judge, check_names=True
+    )
+    assert kept.claim.supported and kept.citations
+    for verdict in (place, year):
+        assert not verdict.claim.supported and not verdict.citations, verdict
+    # Off, the judge alone decides; the score path checks names too.
+    assert all(v.claim.supported for v in verify_answer(context, wrong_place, THRESHOLD, judge))
+    [scored] = verify_answer(context, wrong_place, THRESHOLD, check_names=True)
+    assert not scored.claim.supported

@@ -1,0 +1,44 @@
+"""Names and numbers an answer sentence states must stand in the evidence it is checked against.
+
+The reader judges support by meaning and is weakest where a small model is: a wrong place, a
+wrong date or a swapped party in an otherwise matching sentence ("Kim travelled to Moscow for
+the June summit" against "Putin paid a visit to Pyongyang ... and held a summit with Kim"
+scored P(yes) 0.58). A false premise in the question is the usual source: the reader writes
+along with it. So a claim's proper names (capitalised words after its first) and numbers must
+each appear in the evidence, allowing for word forms ("Western" in "the West", "Russian" for
+"Russia").
+"""
+
+import re
+from collections.abc import Iterable
+
+_WORD = re.compile(r"[^\W_]+(?:[’'][^\W_]+)*")
+_NUMBER = re.compile(r"\d")
+# Shortest shared start for two word forms to count as one name ("west"/"western").
+MIN_STEM = 4
+
+
+def _bare(word: str) -> str:
+    """The word without a possessive ending, lower-cased."""
+    return re.sub(r"[’']s$", "", word).lower()
+
+
+def stated_names(claim: str) -> list[str]:
+    """The claim's proper names and numbers, lower-cased; its first word is left out (it is
+    capitalised because it starts the sentence)."""
+    words = _WORD.findall(claim)
+    return [_bare(w) for w in words[1:] if w[0].isupper() or _NUMBER.search(w)]
+
+
+def _same_name(name: str, word: str) -> bool:
+    if name == word:
+        return True
+    if _NUMBER.search(name) or min(len(name), len(word)) < MIN_STEM:
+        return False
+    return name.startswith(word) or word.startswith(name)
+
+
+def missing_names(claim: str, evidence: Iterable[str]) -> list[str]:
+    """The names and numbers of `claim` that no word of `evidence` matches."""
+    words = {_bare(w) for text in evidence for w in _WORD.findall(text)}
+    return [n for n in stated_names(claim) if not any(_same_name(n, w) for w in words)]

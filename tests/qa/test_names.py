@@ -1,0 +1,30 @@
+"""qa.names: the proper names and numbers of a claim must stand in its evidence."""
+
+from qa.names import missing_names, stated_names
+
+SUMMIT = (
+    "On June 19, Russian President Vladimir Putin paid an official visit to Pyongyang and held "
+    "a summit with North Korean leader Kim Jong Un."
+)
+
+
+def test_names_are_capitalised_words_after_the_first_and_numbers():
+    assert stated_names("The pact was signed in Vienna on 3 March by Kim’s envoy.") == [
+        "vienna",
+        "3",
+        "march",
+        "kim",
+    ]
+
+
+def test_a_place_the_evidence_never_names_is_missing():
+    assert missing_names("Kim Jong Un travelled to Moscow for the June summit.", [SUMMIT]) == [
+        "moscow"
+    ]
+
+
+def test_word_forms_of_a_name_count_but_other_numbers_do_not():
+    assert missing_names("Putin met Kim in Pyongyang on June 19 in Russia.", [SUMMIT]) == []
+    assert missing_names("The Western press called it a pact.", ["concerns in the West"]) == []
+    assert missing_names("Putin visited on June 9.", [SUMMIT]) == ["9"]
+    assert missing_names("The summit was held by the UN.", ["the US and the UK"]) == ["un"]
