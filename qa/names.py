@@ -5,8 +5,9 @@ wrong date or a swapped party in an otherwise matching sentence ("Kim travelled 
 the June summit" against "Putin paid a visit to Pyongyang ... and held a summit with Kim"
 scored P(yes) 0.58). A false premise in the question is the usual source: the reader writes
 along with it. So a claim's proper names (capitalised words after its first) and numbers must
-each appear in the evidence, allowing for word forms ("Western" in "the West", "Russian" for
-"Russia").
+appear in the evidence, allowing for word forms ("Western" in "the West", "Russian" for
+"Russia"): in the very sentences it is checked against when the question names them too, and
+anywhere in the passages otherwise.
 """
 
 import re
@@ -38,7 +39,26 @@ def _same_name(name: str, word: str) -> bool:
     return name.startswith(word) or word.startswith(name)
 
 
-def missing_names(claim: str, evidence: Iterable[str]) -> list[str]:
-    """The names and numbers of `claim` that no word of `evidence` matches."""
-    words = {_bare(w) for text in evidence for w in _WORD.findall(text)}
-    return [n for n in stated_names(claim) if not any(_same_name(n, w) for w in words)]
+def missing_names(
+    claim: str, evidence: Iterable[str], question: str = "", passages: Iterable[str] = ()
+) -> list[str]:
+    """The names and numbers of `claim` that its evidence does not bear.
+
+    A name the question also uses must stand in `evidence` itself (the sentences the claim is
+    checked against): that is how a false premise is echoed. Any other name may come from
+    anywhere in `passages` too, since a sentence often names what its neighbours do ("his
+    regime" -> "North Korea").
+    """
+    strict = _words([*evidence])
+    lenient = strict | _words(passages)
+    asked = _words([question])
+    out = []
+    for name in stated_names(claim):
+        pool = strict if any(_same_name(name, w) for w in asked) else lenient
+        if not any(_same_name(name, w) for w in pool):
+            out.append(name)
+    return out
+
+
+def _words(texts: Iterable[str]) -> set[str]:
+    return {_bare(w) for text in texts for w in _WORD.findall(text)}

@@ -154,8 +154,12 @@ def verify_answer(
     if not check_names:
         return verdicts
     passages = len(context.passages)
+    asked = f"{context.question} {context.query}"
+    texts = [p.text for p in context.passages] + [p.title for p in context.passages]
     return [
-        _unsupported(v) if v.claim.supported and missing_names(c[0], _evidence(c, passages)) else v
+        _unsupported(v)
+        if v.claim.supported and missing_names(c[0], _evidence(c, passages), asked, texts)
+        else v
         for v, c in zip(verdicts, scored_claims, strict=True)
     ]
 

@@ -17,10 +17,15 @@ def test_names_are_capitalised_words_after_the_first_and_numbers():
     ]
 
 
-def test_a_place_the_evidence_never_names_is_missing():
-    assert missing_names("Kim Jong Un travelled to Moscow for the June summit.", [SUMMIT]) == [
-        "moscow"
-    ]
+def test_a_name_the_question_brings_must_stand_in_the_evidence_itself():
+    claim = "Kim Jong Un travelled to Moscow for the June summit."
+    passage = f"{SUMMIT} North Korea expects more aid from Moscow."
+    question = "Why did Kim Jong Un travel to Moscow for the June summit?"
+    # A false premise echoed: Moscow is elsewhere in the passage, but not in the evidence.
+    assert missing_names(claim, [SUMMIT], question, [passage]) == ["moscow"]
+    # A name the question does not bring may come from anywhere in the passages.
+    assert missing_names(claim, [SUMMIT], "Why did Kim go?", [passage]) == []
+    assert missing_names(claim, [SUMMIT], "Why did Kim go?", [SUMMIT]) == ["moscow"]
 
 
 def test_word_forms_of_a_name_count_but_other_numbers_do_not():
