@@ -19,6 +19,18 @@ _NUMBER = re.compile(r"\d")
 MIN_STEM = 4
 
 
+# An abbreviation written with dots, "U.S." or "U. S.": read as one word, "US".
+_DOTTED = re.compile(r"\b(?:[A-Z]\.\s?){2,}")
+
+
+def _undotted(text: str) -> str:
+    def join(match: re.Match[str]) -> str:
+        letters = match.group(0).replace(".", "").replace(" ", "")
+        return letters + (" " if match.group(0).endswith(" ") else "")
+
+    return _DOTTED.sub(join, text)
+
+
 def _bare(word: str) -> str:
     """The word without a possessive ending, lower-cased."""
     return re.sub(r"[’']s$", "", word).lower()
@@ -27,8 +39,8 @@ def _bare(word: str) -> str:
 def stated_names(claim: str) -> list[str]:
     """The claim's proper names and numbers, lower-cased; its first word is left out (it is
     capitalised because it starts the sentence)."""
-    words = _WORD.findall(claim)
-    return [_bare(w) for w in words[1:] if w[0].isupper() or _NUMBER.search(w)]
+    words = _WORD.findall(_undotted(claim))
+    return [_bare(w) for w in words[1:] if _NUMBER.search(w) or (len(w) > 1 and w[0].isupper())]
 
 
 def _same_name(name: str, word: str) -> bool:
@@ -61,4 +73,4 @@ def missing_names(
 
 
 def _words(texts: Iterable[str]) -> set[str]:
-    return {_bare(w) for text in texts for w in _WORD.findall(text)}
+    return {_bare(w) for text in texts for w in _WORD.findall(_undotted(text))}

@@ -33,3 +33,11 @@ def test_word_forms_of_a_name_count_but_other_numbers_do_not():
     assert missing_names("The Western press called it a pact.", ["concerns in the West"]) == []
     assert missing_names("Putin visited on June 9.", [SUMMIT]) == ["9"]
     assert missing_names("The summit was held by the UN.", ["the US and the UK"]) == ["un"]
+
+
+def test_an_abbreviation_with_dots_is_one_name_however_it_is_spaced():
+    # The reader wrote "U. S. Open" for the passage's "US Open"; it was refused as unstated.
+    claim = "Emma Raducanu won the women's singles U. S. Open in 2021."
+    evidence = ["Emma Raducanu won the 2021 US Open women's singles title."]
+    assert stated_names(claim) == ["raducanu", "us", "open", "2021"]
+    assert missing_names(claim, evidence, "Who won the U.S. Open in 2021?", evidence) == []
