@@ -139,9 +139,10 @@ class LLMSettings(BaseModel):
         0.5, ge=0, le=1, description="The judge's P(yes) from which a sentence is supported"
     )
     check_names: bool = Field(
-        True,
+        False,
         description="A written sentence whose proper names or numbers its evidence lacks is "
-        "unsupported, whatever the judge says (qa/names.py)",
+        "unsupported, whatever the judge says (qa/names.py); off: it refused more fair "
+        "questions than false premises it caught",
     )
     min_not_found: float = Field(
         0.35,
