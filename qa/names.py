@@ -15,12 +15,10 @@ from collections.abc import Iterable
 
 _WORD = re.compile(r"[^\W_]+(?:[’'][^\W_]+)*")
 _NUMBER = re.compile(r"\d")
-# Shortest shared start for two word forms to count as one name ("west"/"western").
-MIN_STEM = 4
-
-
 # An abbreviation written with dots, "U.S." or "U. S.": read as one word, "US".
 _DOTTED = re.compile(r"\b(?:[A-Z]\.\s?){2,}")
+# Shortest shared start for two word forms to count as one name ("west"/"western").
+MIN_STEM = 4
 
 
 def _undotted(text: str) -> str:

@@ -233,7 +233,10 @@ class ChatAnswerer:
             if self.judge is None:
                 raise
             verdicts = verify_answer(
-                context, text, self.settings.min_claim_support, None, 0.5, self.settings.check_names
+                context,
+                text,
+                self.settings.min_claim_support,
+                check_names=self.settings.check_names,
             )
             note = f"the judge failed ({type(exc).__name__}: {exc}); the score decided support"
         kept: list[str] = []
