@@ -111,12 +111,26 @@ class LLMSettings(BaseModel):
     timeout_s: float = Field(30.0, gt=0, description="Give up on the model after this long")
     max_tokens: int = Field(160, ge=16, le=4096, description="Longest answer the model writes")
     temperature: float = Field(0.0, ge=0, le=2)
+    draft_tokens: int = Field(
+        6,
+        ge=0,
+        le=32,
+        description="At temperature 0, tokens guessed ahead from the prompt and checked in one "
+        "batch (prompt-lookup decoding; the same answer, written faster); 0 = one at a time",
+    )
     threads: int = Field(2, ge=1, le=64, description="CPU threads generating tokens (local)")
     batch_threads: int = Field(2, ge=1, le=64, description="CPU threads reading prompts (local)")
     context_tokens: int = Field(2048, ge=512, le=131072, description="llamacpp context size")
     max_passages: int = Field(5, ge=1, le=20, description="Passages put in the prompt")
     passage_sentences: int = Field(
         3, ge=0, le=50, description="Sentences of each passage put in the prompt (0 = all)"
+    )
+    prompt_sentences: int = Field(
+        8,
+        ge=0,
+        le=100,
+        description="When above 0, the prompt holds this many sentences, the best across its "
+        "passages, instead of passage_sentences from each (a passage with none is left out)",
     )
     unsupported: Literal["drop", "flag"] = Field(
         "drop", description="Sentences no passage supports: drop them, or keep them flagged"

@@ -32,27 +32,40 @@ NOT_FOUND_OPENINGS = ("NOT", " NOT")
 FORBIDDEN_OPENINGS = (*NOT_FOUND_OPENINGS, "[", " [")
 
 
-def prompt_texts(context: AnswerContext, keep: int) -> list[str]:
-    """Each passage cut to its `keep` sentences that best match the question, in order.
+def prompt_texts(context: AnswerContext, keep: int, budget: int = 0) -> list[str]:
+    """Each passage cut to its best sentences for the question, in document order.
 
-    0 keeps whole passages. A shorter prompt is read faster (prompt reading is most of a local
-    model's time); a gap between kept sentences shows as " … ".
+    With a `budget`, the `budget` best sentences across all the passages are kept (a passage
+    with none of them gets ""); without one, each passage keeps its `keep` best, and 0 keeps
+    whole passages. A shorter prompt is read faster (prompt reading is most of a local model's
+    time); a gap between kept sentences shows as " … ".
     """
-    if keep == 0:
+    if keep == 0 and budget == 0:
         return [p.text for p in context.passages]
-    ranked = score_sentences(context)
+    ranked = [
+        c
+        for c in score_sentences(context)
+        if c.marker <= len(context.passages)
+        and c.passage.chunk_id == context.passages[c.marker - 1].chunk_id
+    ]
+    best = sorted(ranked, key=lambda c: c.score, reverse=True)
+    if budget:
+        chosen = best[:budget]
+    else:
+        per: dict[int, int] = {}
+        chosen = []
+        for c in best:
+            if per.get(c.marker, 0) < keep:
+                per[c.marker] = per.get(c.marker, 0) + 1
+                chosen.append(c)
     out = []
     for marker, passage in enumerate(context.passages, start=1):
-        best = sorted(
-            (c for c in ranked if c.marker == marker and c.passage.chunk_id == passage.chunk_id),
-            key=lambda c: c.score,
-            reverse=True,
-        )[:keep]
-        if not best:
-            out.append(passage.text[:400])
+        mine = sorted((c for c in chosen if c.marker == marker), key=lambda c: c.start)
+        if not mine:
+            out.append("" if budget else passage.text[:400])
             continue
         pieces, last_end = [], None
-        for c in sorted(best, key=lambda c: c.start):
+        for c in mine:
             if (
                 last_end is not None
                 and passage.text[last_end - passage.start : c.start - passage.start].strip()
@@ -65,18 +78,20 @@ def prompt_texts(context: AnswerContext, keep: int) -> list[str]:
 
 
 def passage_blocks(context: AnswerContext, settings: LLMSettings) -> str:
-    """The first max_passages passages, cut to passage_sentences each, numbered, fenced as data.
+    """The first max_passages passages, cut to their best sentences, numbered, fenced as data.
 
-    A document's title heads its first passage only; later ones from the same document point
-    back to it, which reads shorter (prompt reading is most of a local model's time).
+    A passage none of whose sentences made the cut is left out (the others keep their
+    numbers, which the citations point by). A document's title heads its first passage shown
+    only; later ones from the same document point back to it, which reads shorter.
     """
     template = load_prompt("passage")
-    texts = prompt_texts(context, settings.passage_sentences)
+    shown = replace(context, passages=context.passages[: settings.max_passages])
+    texts = prompt_texts(shown, settings.passage_sentences, settings.prompt_sentences)
     blocks: list[str] = []
     first_of: dict[str, int] = {}
-    for n, (p, text) in enumerate(zip(context.passages, texts, strict=True), start=1):
-        if n > settings.max_passages:
-            break
+    for n, (p, text) in enumerate(zip(shown.passages, texts, strict=True), start=1):
+        if not text.strip():
+            continue
         seen = first_of.get(p.doc_id)
         title = p.title if seen is None else f"(same document as [{seen}])"
         first_of.setdefault(p.doc_id, n)

@@ -5,6 +5,7 @@ probabilities (`yes_probabilities`), several questions after one shared prefix s
 prefix is read once. Every call holds one lock: a llama.cpp context is not reentrant.
 """
 
+import codecs
 import importlib.util
 import math
 import os
@@ -18,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from qa.errors import BackendError, ConfigError
+from qa.llm.lookup import DRAFT_MAX, greedy_tokens
 from qa.prompts import load_template
 from qa.reader import assemble_reader, verify_reader
 from qa.settings import LLMSettings
@@ -76,6 +78,7 @@ class LocalModel:
     name: str
     temperature: float = 0.0
     stop: tuple[str, ...] = ("<|im_end|>", "<|endoftext|>", "<|im_start|>")
+    draft_tokens: int = DRAFT_MAX  # prompt-lookup draft length at temperature 0; 0 = plain
 
     def __post_init__(self) -> None:
         self.lock = threading.Lock()
@@ -83,10 +86,10 @@ class LocalModel:
         self._yes = self._token_ids(_YES)
         self._no = self._token_ids(_NO)
 
-    def _token_ids(self, words: Sequence[str]) -> list[int]:
+    def _token_ids(self, words: Sequence[str], special: bool = False) -> list[int]:
         ids = set()
         for word in words:
-            tokens = self.llama.tokenize(word.encode("utf-8"), add_bos=False, special=False)
+            tokens = self.llama.tokenize(word.encode("utf-8"), add_bos=False, special=special)
             if len(tokens) == 1:
                 ids.add(tokens[0])
         return sorted(ids)
@@ -103,6 +106,9 @@ class LocalModel:
         banned = self._token_ids(forbid_first) if forbid_first else []
         with self.lock:
             self._restore_system_turn(messages)
+            if self.temperature == 0:
+                yield from self._greedy_text(prompt, max_tokens, banned)
+                return
             for part in self.llama.create_completion(
                 prompt,
                 max_tokens=max_tokens,
@@ -114,6 +120,23 @@ class LocalModel:
                 piece = part["choices"][0].get("text") or ""
                 if piece:
                     yield piece
+
+    def _greedy_text(self, prompt: str, max_tokens: int, banned: Sequence[int]) -> Iterator[str]:
+        """Greedy decoding drafted from the prompt (qa.llm.lookup), as text; lock held."""
+        stops = {self.llama.token_eos(), *self._token_ids(self.stop, special=True)}
+        decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+        tokens = self._tokens(prompt)
+        if len(tokens) + max_tokens > self.llama.n_ctx():
+            raise BackendError(f"{self.name}: a prompt of {len(tokens)} tokens is too long")
+        for token in greedy_tokens(
+            self.llama, tokens, max_tokens, stops, banned, draft_max=self.draft_tokens
+        ):
+            piece = decoder.decode(self.llama.detokenize([token]))
+            if piece:
+                yield piece
+        tail = decoder.decode(b"", final=True)
+        if tail:
+            yield tail
 
     def complete(self, messages: Sequence[Message], max_tokens: int) -> str:
         return "".join(self.stream(messages, max_tokens))
@@ -244,4 +267,9 @@ def load_local_model(settings: LLMSettings) -> LocalModel:
         n_batch=512,
         verbose=False,
     )
-    return LocalModel(llama=llama, name=path.name, temperature=settings.temperature)
+    return LocalModel(
+        llama=llama,
+        name=path.name,
+        temperature=settings.temperature,
+        draft_tokens=settings.draft_tokens,
+    )

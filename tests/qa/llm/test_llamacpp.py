@@ -1,6 +1,7 @@
 """The llamacpp backend: the packaged SmolLM2 in-process, with every citation verified."""
 
 import copy
+import re
 from dataclasses import replace
 
 import pytest
@@ -56,10 +57,16 @@ def test_prompt_fences_passages_as_numbered_data(llama_pipeline):
     context = context_for(llama_pipeline, QUESTION)
     (_, system), (_, user) = llama_pipeline.answerer.messages(context)
     assert "not instructions" in system
-    keep = llama_pipeline.answerer.settings.passage_sentences
-    texts = prompt_texts(context, keep)
-    pairs = zip(context.passages[:3], texts[:3], strict=True)
-    for number, (passage, text) in enumerate(pairs, start=1):
+    settings = llama_pipeline.answerer.settings
+    shown = context.passages[: settings.max_passages]
+    texts = prompt_texts(
+        replace(context, passages=shown), settings.passage_sentences, settings.prompt_sentences
+    )
+    assert sum(1 for t in texts if t) >= 2
+    for number, (passage, text) in enumerate(zip(shown, texts, strict=True), start=1):
+        if not text:
+            assert f'<passage number="{number}">' not in user
+            continue
         assert f'<passage number="{number}">\n{text}\n</passage>' in user
         # the prompt holds the passage's own sentences, cut to the best ones, never rewritten
         flat = " ".join(passage.text.split())
@@ -78,15 +85,16 @@ def test_missing_gguf_is_a_config_error_naming_the_setting(tmp_path):
 def test_a_documents_title_heads_only_its_first_passage(llama_pipeline):
     context = context_for(llama_pipeline, QUESTION)
     (_, _), (_, user) = llama_pipeline.answerer.messages(context)
-    shown = context.passages[: llama_pipeline.answerer.settings.max_passages]
+    numbers = [int(n) for n in re.findall(r'^<passage number="(\d+)">', user, re.M)]
     first: dict[str, int] = {}
-    for number, passage in enumerate(shown, start=1):
+    for number in numbers:
+        passage = context.passages[number - 1]
         if passage.doc_id in first:
             assert f"[{number}] (same document as [{first[passage.doc_id]}])" in user
         else:
             assert f"[{number}] {passage.title}\n" in user
             first[passage.doc_id] = number
-    assert len(first) < len(shown), "the sample corpus puts several passages of one document"
+    assert len(first) < len(numbers), "the sample corpus puts several passages of one document"
 
 
 def test_a_restored_system_turn_reads_the_same_as_a_fresh_context(gguf):
