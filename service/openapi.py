@@ -2,7 +2,7 @@
 the events of the Server-Sent Events stream."""
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Literal
 
 from fastapi import FastAPI
 from pydantic.json_schema import models_json_schema
@@ -40,7 +40,8 @@ def _describe_stream_events(schema: dict[str, Any]) -> None:
     the schema of each event, an object of `event` and `data` strings, as FastAPI's own
     Server-Sent Events and schemathesis read it.
     """
-    models = [(model, "serialization") for model in STREAM_EVENTS.values()]
+    mode: Literal["serialization"] = "serialization"
+    models = [(model, mode) for model in STREAM_EVENTS.values()]
     refs, definitions = models_json_schema(models, ref_template=_REF)
     components = schema["components"]["schemas"]
     for name, definition in definitions.get("$defs", {}).items():

@@ -8,6 +8,7 @@ import os
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 from eval.bench.timing import emit, summarize_ms
 from index.ingest import SAMPLE_CORPUS, index_documents, plan_paths
@@ -40,7 +41,9 @@ def run(rounds: int) -> dict:
         for question in QUESTIONS:  # warm-up: first calls pay for lazy initialisation
             pipeline.ask(question)
             store.search(embedder.encode([question])[0], top_k)
-        floor, full, stages = [], [], {}
+        floor: list[float] = []
+        full: list[float] = []
+        stages: dict[str, list[float]] = {}
         for _ in range(rounds):
             for question in QUESTIONS:
                 began = time.perf_counter()
@@ -52,7 +55,7 @@ def run(rounds: int) -> dict:
                 for stage, ms in answer.timings_ms.items():
                     stages.setdefault(stage, []).append(ms)
         pipeline.close()
-    result = {
+    result: dict[str, Any] = {
         "questions": len(QUESTIONS),
         "rounds": rounds,
         "floor_embed_plus_chroma_query": summarize_ms(floor),

@@ -38,7 +38,7 @@ def refusal_shares(pipeline: Pipeline, items: list[dict[str, Any]]) -> list[dict
     """One row per question: its kind, whether it is answerable, P(NOT_FOUND first) and the
     refusal model's signals."""
     rows = []
-    answerer = pipeline.answerer
+    answerer: Any = pipeline.answerer  # a ChatAnswerer with a refusal gate (llamacpp)
     for item in tqdm(items, desc="first tokens", unit="q", file=sys.stderr):
         history = [Turn(t["role"], t["content"]) for t in item["history"]]
         context, _, _ = pipeline._prepare(item["user_input"], None, None, history)
@@ -149,7 +149,7 @@ def main(argv: list[str] | None = None) -> int:
     positives = [r["p_not_found"] for r in rows if not r["answerable"]]
     negatives = [r["p_not_found"] for r in rows if r["answerable"]]
     separation = auc(positives, negatives)
-    summary = {
+    summary: dict[str, Any] = {
         "questions": len(rows),
         "unanswerable": len(positives),
         "auc": None if separation is None else round(separation, 3),

@@ -153,7 +153,9 @@ def measure(out: Path, bench_dir: Path, questions: int) -> None:
     pipeline.ask(asked[0])
     first_answer_s = _process_age_s()
     print("first-answer", flush=True)
-    ask_ms, floor_ms, stages = [], [], {}
+    ask_ms: list[float] = []
+    floor_ms: list[float] = []
+    stages: dict[str, list[float]] = {}
     for question in asked[1:]:
         mark = time.perf_counter()
         answer = pipeline.ask(question)
