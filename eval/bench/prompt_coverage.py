@@ -2,21 +2,22 @@
 
 No model writes anything: for every answerable question of a grounding set, the passages are
 retrieved as `ask` does and cut as the reader's prompt would be under each setting; a key fact
-counts as covered when its words stand in the cut passages. Tokens are counted with the
-reader's own tokenizer. The prompt-length knobs (QA_LLM__PASSAGE_SENTENCES,
-QA_LLM__PROMPT_SENTENCES) were chosen on this, then checked with the reader (eval/BENCHMARKS.md).
+counts as covered when the cut passages state it, by the eval's own key-fact match
+(eval.grounding.metrics.key_fact_recall). Tokens are counted with the reader's own tokenizer.
+The prompt-length knobs (QA_LLM__PASSAGE_SENTENCES, QA_LLM__PROMPT_SENTENCES) were chosen on
+this, then checked with the reader (eval/BENCHMARKS.md).
 
     python -m eval.bench.prompt_coverage [--set FILE] [--json]
 """
 
 import argparse
 import json
-import re
 import tempfile
 from pathlib import Path
 from typing import Any
 
 from eval.bench.timing import emit
+from eval.grounding.metrics import key_fact_recall
 from index.ingest import SAMPLE_CORPUS, index_documents, plan_paths
 from qa.llm.chat import passage_blocks
 from qa.pipeline import build_pipeline
@@ -35,10 +36,6 @@ CUTS = {
     "best 8 overall": (3, 8),
     "best 10 overall": (3, 10),
 }
-
-
-def words(text: str) -> str:
-    return " " + re.sub(r"\W+", " ", text.casefold()).strip() + " "
 
 
 def run(question_set: Path) -> dict[str, Any]:
@@ -64,8 +61,7 @@ def run(question_set: Path) -> dict[str, Any]:
                     update={"passage_sentences": each, "prompt_sentences": overall}
                 )
                 blocks = passage_blocks(context, cut)
-                facts = row["key_facts"]
-                covered[label] += sum(words(f) in words(blocks) for f in facts) / len(facts)
+                covered[label] += key_fact_recall(blocks, row["key_facts"]) or 0.0
                 tokens[label] += len(vocab.tokenize(blocks.encode(), add_bos=False))
         pipeline.close()
     return {

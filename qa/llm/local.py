@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from qa.errors import BackendError, ConfigError
-from qa.llm.lookup import DRAFT_MAX, greedy_tokens
+from qa.llm.lookup import DRAFT_MAX, greedy_tokens, last_logits, read_prompt
 from qa.prompts import load_template
 from qa.reader import assemble_reader, verify_reader
 from qa.settings import LLMSettings
@@ -85,6 +85,7 @@ class LocalModel:
         self._system_states: dict[str, Any] = {}  # rendered system turn -> llama state after it
         self._yes = self._token_ids(_YES)
         self._no = self._token_ids(_NO)
+        self._stop_ids = {self.llama.token_eos(), *self._token_ids(self.stop, special=True)}
 
     def _token_ids(self, words: Sequence[str], special: bool = False) -> list[int]:
         ids = set()
@@ -123,13 +124,12 @@ class LocalModel:
 
     def _greedy_text(self, prompt: str, max_tokens: int, banned: Sequence[int]) -> Iterator[str]:
         """Greedy decoding drafted from the prompt (qa.llm.lookup), as text; lock held."""
-        stops = {self.llama.token_eos(), *self._token_ids(self.stop, special=True)}
         decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
         tokens = self._tokens(prompt)
         if len(tokens) + max_tokens > self.llama.n_ctx():
             raise BackendError(f"{self.name}: a prompt of {len(tokens)} tokens is too long")
         for token in greedy_tokens(
-            self.llama, tokens, max_tokens, stops, banned, draft_max=self.draft_tokens
+            self.llama, tokens, max_tokens, self._stop_ids, banned, draft_max=self.draft_tokens
         ):
             piece = decoder.decode(self.llama.detokenize([token]))
             if piece:
@@ -209,20 +209,10 @@ class LocalModel:
 
     def _next_logits(self, tokens: list[int]) -> np.ndarray:
         """Logits of the token after `tokens`, reusing the cached common prefix."""
-        import llama_cpp
-
-        llama = self.llama
-        if len(tokens) >= llama.n_ctx():
+        if len(tokens) >= self.llama.n_ctx():
             raise BackendError(f"{self.name}: a judge prompt of {len(tokens)} tokens is too long")
-        kept = 0
-        cached = llama.input_ids[: llama.n_tokens]
-        limit = min(len(cached), len(tokens) - 1)
-        while kept < limit and cached[kept] == tokens[kept]:
-            kept += 1
-        llama.n_tokens = kept
-        llama.eval(tokens[kept:])
-        pointer = llama_cpp.llama_get_logits_ith(llama.ctx, -1)
-        return np.ctypeslib.as_array(pointer, shape=(llama.n_vocab(),)).copy()
+        read_prompt(self.llama, tokens)
+        return last_logits(self.llama, -1).copy()
 
 
 class _FirstTokenBan:

@@ -56,8 +56,8 @@ def greedy_tokens(
     before a token of `stop_ids`, or after `max_tokens`; `draft_max` 0 decodes one token at a
     time.
     """
-    _read_prompt(llama, prompt)
-    choices = [_best(_logits(llama, -1), banned_first)]
+    read_prompt(llama, prompt)
+    choices = [_best(last_logits(llama, -1), banned_first)]
     written: list[int] = []
     history = list(prompt)
     while True:
@@ -84,7 +84,7 @@ def greedy_tokens(
         choices = choices[kept:]
 
 
-def _read_prompt(llama: Any, prompt: list[int]) -> None:
+def read_prompt(llama: Any, prompt: list[int]) -> None:
     """Evaluate what the cache lacks of `prompt`, at least its last token (for its logits)."""
     cached = llama.input_ids[: llama.n_tokens]
     same = 0
@@ -97,20 +97,13 @@ def _read_prompt(llama: Any, prompt: list[int]) -> None:
 
 def _check(llama: Any, tokens: list[int]) -> list[int]:
     """Decode `tokens` in one batch; the greedy choice after each of them."""
-    import llama_cpp
-
     start = llama.n_tokens
     llama._ctx.kv_cache_seq_rm(-1, start, -1)
     llama._batch.set_batch(batch=tokens, n_past=start, logits_all=True)
     llama._ctx.decode(llama._batch)
     llama.input_ids[start : start + len(tokens)] = tokens
     llama.n_tokens = start + len(tokens)
-    vocab = llama.n_vocab()
-    out = []
-    for i in range(len(tokens)):
-        pointer = llama_cpp.llama_get_logits_ith(llama.ctx, i)
-        out.append(int(np.argmax(np.ctypeslib.as_array(pointer, shape=(vocab,)))))
-    return out
+    return [int(np.argmax(last_logits(llama, i))) for i in range(len(tokens))]
 
 
 def _forget_after(llama: Any, position: int) -> None:
@@ -119,7 +112,8 @@ def _forget_after(llama: Any, position: int) -> None:
     llama.n_tokens = position
 
 
-def _logits(llama: Any, index: int) -> np.ndarray:
+def last_logits(llama: Any, index: int) -> np.ndarray:
+    """The logits the last decode left for its `index`-th output (-1: the last); a view."""
     import llama_cpp
 
     pointer = llama_cpp.llama_get_logits_ith(llama.ctx, index)
