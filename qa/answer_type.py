@@ -5,6 +5,8 @@ Rules, not a model: no packaged NER model exists (pypi.tsv lists no spaCy Englis
 
 import re
 
+from qa.lexical import lexical_terms
+
 # Capitalised, so the modal "may" and the verb "march" are not months.
 _MONTH = (
     r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|"
@@ -40,11 +42,18 @@ _PERSON = re.compile(
     re.IGNORECASE,
 )
 
+# Openings of a yes/no question, whose fair answer may repeat its words.
+_YES_NO = frozenset(
+    "am is are was were do does did can could will would shall should may might must has have "
+    "had".split()
+)
+
 _RULES: list[tuple[re.Pattern[str], str]] = [
     (
         re.compile(
-            r"^\s*(?:when|what (?:year|date|time|day|month|century|decade)|"
-            r"which (?:year|date|day|month|century|decade)|in what year|"
+            r"^\s*(?:when(?= (?:did|does|do|is|are|was|were|will|would|can|could|has|have|had)\b)|"
+            r"what (?:year|date|time|day|month|century|decade)|"
+            r"(?:in |on )?which (?:year|date|day|month|century|decade)|in what year|"
             r"how long ago)\b",
             re.IGNORECASE,
         ),
@@ -90,3 +99,14 @@ def has_type(sentence: str, kind: str | None) -> bool:
     if kind == "place":
         return bool(_NAME.search(sentence)) and bool(_PLACE.search(sentence))
     return bool(_NAME.search(sentence)) or bool(_PERSON.search(sentence))
+
+
+def echoes_question(claim: str, question: str, asked: str) -> bool:
+    """The claim adds no word to a question that asks for something: it answers nothing
+    ("The release date for Animal Crossing is. [1]"). A yes/no question is exempt, since its
+    fair answer may repeat it. `asked` holds the question's words (and its rewrite's)."""
+    words = question.split()
+    if not words or words[0].casefold() in _YES_NO:
+        return False
+    own = set(lexical_terms(claim))
+    return bool(own) and own <= set(lexical_terms(asked))

@@ -132,6 +132,21 @@ class LLMSettings(BaseModel):
         description="When above 0, the prompt holds this many sentences, the best across its "
         "passages, instead of passage_sentences from each (a passage with none is left out)",
     )
+    prompt_score_gap: float = Field(
+        0.15,
+        ge=0,
+        le=1,
+        description="With prompt_sentences, leave out sentences scoring more than this below "
+        "the best one (the best 3 always stay); 0 = keep all prompt_sentences",
+    )
+    flash_attention: bool = Field(
+        True, description="llamacpp: flash attention (reads prompts and writes about 5% faster)"
+    )
+    passage_layout: Literal["document", "passage"] = Field(
+        "document",
+        description="Prompt layout: one fence per document with its passages as [n] lines "
+        "(fewer tokens to read), or each passage fenced under its own title line",
+    )
     unsupported: Literal["drop", "flag"] = Field(
         "drop", description="Sentences no passage supports: drop them, or keep them flagged"
     )

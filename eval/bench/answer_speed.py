@@ -5,7 +5,7 @@ in turn (the order rotates per question, so the shared machine's load falls on a
 each from an empty cache past the system turn. Prints p50/p95 of all answers and of the cited
 ones, each configuration's ratio to the first, and the load average.
 
-    python -m eval.bench.answer_speed [--rounds 1] [--configs before,budget,budget+lookup] [--json]
+    python -m eval.bench.answer_speed [--rounds 1] [--configs NAME,NAME,...] [--json]
 """
 
 import argparse
@@ -24,11 +24,14 @@ from qa.pipeline import build_pipeline
 from qa.settings import Settings
 
 # name -> (LLM settings that differ, prompt-lookup draft length)
+_OLD = {"passage_layout": "passage", "prompt_score_gap": 0.0}
 CONFIGS: dict[str, tuple[dict[str, Any], int]] = {
-    "before": ({"passage_sentences": 3, "prompt_sentences": 0}, 0),
-    "budget": ({"prompt_sentences": 8}, 0),
-    "lookup": ({"passage_sentences": 3, "prompt_sentences": 0}, 6),
-    "budget+lookup": ({"prompt_sentences": 8}, 6),
+    "before": ({**_OLD, "passage_sentences": 3, "prompt_sentences": 0}, 0),
+    "budget": ({**_OLD, "prompt_sentences": 8}, 0),
+    "lookup": ({**_OLD, "passage_sentences": 3, "prompt_sentences": 0}, 6),
+    "budget+lookup": ({**_OLD, "prompt_sentences": 8}, 6),
+    "grouped": ({"prompt_sentences": 8, "passage_layout": "document", "prompt_score_gap": 0.0}, 6),
+    "grouped+gap": ({"prompt_sentences": 8, "passage_layout": "document"}, 6),
 }
 
 
@@ -81,7 +84,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=1, help="passes over the questions")
     parser.add_argument(
         "--configs",
-        default="before,budget,budget+lookup",
+        default="before,budget+lookup,grouped+gap",
         help=f"comma-separated, the first is the reference; of {', '.join(CONFIGS)}",
     )
     parser.add_argument("--json", action="store_true", help="print JSON")

@@ -7,38 +7,43 @@ counts as covered when the cut passages state it, by the eval's own key-fact mat
 The prompt-length knobs (QA_LLM__PASSAGE_SENTENCES, QA_LLM__PROMPT_SENTENCES) were chosen on
 this, then checked with the reader (eval/BENCHMARKS.md).
 
-    python -m eval.bench.prompt_coverage [--set FILE] [--json]
+    python -m eval.bench.prompt_coverage [--set FILE | --squad tune|report | --rgb]
+        [--answerable N --seed S] [--json]
+
+The default is the sample set; --squad tune samples SQuAD 2.0 tuning articles (the set the
+score gap was chosen on, beside the sample set), --squad report and --rgb held-out ones.
 """
 
 import argparse
-import json
-import tempfile
 from pathlib import Path
 from typing import Any
 
+from eval.bench.refusal import source_pipeline
 from eval.bench.timing import emit
 from eval.grounding.metrics import key_fact_recall
-from index.ingest import SAMPLE_CORPUS, index_documents, plan_paths
-from qa.llm.chat import passage_blocks
-from qa.pipeline import build_pipeline
+from qa.llm.passages import passage_blocks
 from qa.settings import Settings
 from qa.types import Turn
 
 SAMPLE_SET = Path(__file__).resolve().parents[1] / "grounding" / "sets" / "sample_corpus.jsonl"
-# label -> (passage_sentences, prompt_sentences)
+# label -> (passage_sentences, prompt_sentences, prompt_score_gap)
 CUTS = {
-    "1 per passage": (1, 0),
-    "2 per passage": (2, 0),
-    "3 per passage": (3, 0),
-    "4 per passage": (4, 0),
-    "whole passages": (0, 0),
-    "best 6 overall": (3, 6),
-    "best 8 overall": (3, 8),
-    "best 10 overall": (3, 10),
+    "1 per passage": (1, 0, 0.0),
+    "2 per passage": (2, 0, 0.0),
+    "3 per passage": (3, 0, 0.0),
+    "4 per passage": (4, 0, 0.0),
+    "whole passages": (0, 0, 0.0),
+    "best 4 overall": (3, 4, 0.0),
+    "best 6 overall": (3, 6, 0.0),
+    "best 8 overall": (3, 8, 0.0),
+    "best 10 overall": (3, 10, 0.0),
+    "best 8, gap 0.10": (3, 8, 0.10),
+    "best 8, gap 0.15": (3, 8, 0.15),
+    "best 8, gap 0.20": (3, 8, 0.20),
 }
 
 
-def run(question_set: Path) -> dict[str, Any]:
+def run(args: argparse.Namespace) -> dict[str, Any]:
     from llama_cpp import Llama
 
     from qa.llm.local import model_file
@@ -46,26 +51,27 @@ def run(question_set: Path) -> dict[str, Any]:
     settings = Settings(_env_file=None)
     llm = settings.llm
     vocab = Llama(model_path=str(model_file(llm)), vocab_only=True, verbose=False)
-    rows = [json.loads(line) for line in question_set.read_text().splitlines() if line.strip()]
-    rows = [r for r in rows if r.get("key_facts") and r.get("kind") != "unanswerable"]
     covered = dict.fromkeys(CUTS, 0.0)
     tokens = dict.fromkeys(CUTS, 0)
-    with tempfile.TemporaryDirectory() as tmp:
-        pipeline = build_pipeline(Settings(_env_file=None, store={"path": Path(tmp)}))
-        index_documents(pipeline, plan_paths([SAMPLE_CORPUS], 10**8).documents)
+    with source_pipeline(args, settings) as (pipeline, items):
+        rows = [r for r in items if r.get("key_facts") and r.get("kind") != "unanswerable"]
         for row in rows:
-            history = [Turn(**t) for t in row.get("history", [])]
+            history = [Turn(t["role"], t["content"]) for t in row.get("history", [])]
             context, _, _ = pipeline._prepare(row["user_input"], None, None, history)
-            for label, (each, overall) in CUTS.items():
+            for label, (each, overall, gap) in CUTS.items():
                 cut = llm.model_copy(
-                    update={"passage_sentences": each, "prompt_sentences": overall}
+                    update={
+                        "passage_sentences": each,
+                        "prompt_sentences": overall,
+                        "prompt_score_gap": gap,
+                    }
                 )
                 blocks = passage_blocks(context, cut)
                 covered[label] += key_fact_recall(blocks, row["key_facts"]) or 0.0
                 tokens[label] += len(vocab.tokenize(blocks.encode(), add_bos=False))
-        pipeline.close()
     return {
         "questions": len(rows),
+        "layout": llm.passage_layout,
         "cuts": {
             label: {
                 "key_fact_coverage": round(covered[label] / len(rows), 3),
@@ -78,10 +84,17 @@ def run(question_set: Path) -> dict[str, Any]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--set", type=Path, default=SAMPLE_SET, help="grounding set (JSONL)")
+    source = parser.add_mutually_exclusive_group()
+    source.add_argument("--set", type=Path, default=SAMPLE_SET, help="grounding set (JSONL)")
+    source.add_argument("--squad", choices=["tune", "report"], help="a SQuAD 2.0 dev sample")
+    source.add_argument("--rgb", action="store_true", help="an RGB en_fact sample")
+    parser.add_argument("--bench-dir", type=Path, default=Path("../shared/bench"))
+    parser.add_argument("--answerable", type=int, default=80)
+    parser.add_argument("--unanswerable", type=int, default=1)
+    parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--json", action="store_true", help="print JSON")
     args = parser.parse_args()
-    emit(run(args.set), args.json)
+    emit(run(args), args.json)
 
 
 if __name__ == "__main__":

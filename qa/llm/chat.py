@@ -13,14 +13,16 @@ from collections.abc import Callable, Iterator
 from dataclasses import replace
 from typing import Any
 
-from qa.compose import AnswerContext, Composition, score_sentences
+from qa.answer_type import echoes_question, expected_type, has_type
+from qa.compose import AnswerContext, Composition
 from qa.condense import condense_prompt, written_question
 from qa.llm.extractive import ExtractiveAnswerer
+from qa.llm.passages import passage_blocks
 from qa.prompts import load_prompt
 from qa.refusal import load_refusal_model, refusal_features, refusal_probability
-from qa.settings import LLMSettings, Settings
+from qa.settings import Settings
 from qa.types import Citation, Turn
-from qa.verify import Judge, verify_answer
+from qa.verify import Judge, Verdict, verify_answer, written_twice
 
 Delta = str
 # messages -> P(the reply opens with the not-found words), read off the first token
@@ -32,72 +34,9 @@ NOT_FOUND_OPENINGS = ("NOT", " NOT")
 FORBIDDEN_OPENINGS = (*NOT_FOUND_OPENINGS, "[", " [")
 
 
-def prompt_texts(context: AnswerContext, keep: int, budget: int = 0) -> list[str]:
-    """Each passage cut to its best sentences for the question, in document order.
-
-    With a `budget`, the `budget` best sentences across all the passages are kept (a passage
-    with none of them gets ""); without one, each passage keeps its `keep` best, and 0 keeps
-    whole passages. A shorter prompt is read faster (prompt reading is most of a local model's
-    time); a gap between kept sentences shows as " … ".
-    """
-    if keep == 0 and budget == 0:
-        return [p.text for p in context.passages]
-    ranked = [
-        c
-        for c in score_sentences(context)
-        if c.marker <= len(context.passages)
-        and c.passage.chunk_id == context.passages[c.marker - 1].chunk_id
-    ]
-    best = sorted(ranked, key=lambda c: c.score, reverse=True)
-    if budget:
-        chosen = best[:budget]
-    else:
-        per: dict[int, int] = {}
-        chosen = []
-        for c in best:
-            if per.get(c.marker, 0) < keep:
-                per[c.marker] = per.get(c.marker, 0) + 1
-                chosen.append(c)
-    out = []
-    for marker, passage in enumerate(context.passages, start=1):
-        mine = sorted((c for c in chosen if c.marker == marker), key=lambda c: c.start)
-        if not mine:
-            out.append("" if budget else passage.text[:400])
-            continue
-        pieces, last_end = [], None
-        for c in mine:
-            if (
-                last_end is not None
-                and passage.text[last_end - passage.start : c.start - passage.start].strip()
-            ):
-                pieces.append("…")
-            pieces.append(c.quote)
-            last_end = c.end
-        out.append(" ".join(pieces))
-    return out
-
-
-def passage_blocks(context: AnswerContext, settings: LLMSettings) -> str:
-    """The first max_passages passages, cut to their best sentences, numbered, fenced as data.
-
-    A passage none of whose sentences made the cut is left out (the others keep their
-    numbers, which the citations point by). A document's title heads its first passage shown
-    only; later ones from the same document point back to it, which reads shorter.
-    """
-    template = load_prompt("passage")
-    shown = replace(context, passages=context.passages[: settings.max_passages])
-    texts = prompt_texts(shown, settings.passage_sentences, settings.prompt_sentences)
-    blocks: list[str] = []
-    first_of: dict[str, int] = {}
-    for n, (p, text) in enumerate(zip(shown.passages, texts, strict=True), start=1):
-        if not text.strip():
-            continue
-        seen = first_of.get(p.doc_id)
-        title = p.title if seen is None else f"(same document as [{seen}])"
-        first_of.setdefault(p.doc_id, n)
-        body = text.replace("</passage", "< /passage")
-        blocks.append(template.format(number=n, title=title, text=body))
-    return "\n\n".join(blocks)
+# Question kinds whose answer is checked to hold one (a time, a number); the rules for a
+# place or an agent lean on capitalisation and are too loose to overrule a model's answer.
+TYPED_ANSWERS = ("time", "quantity")
 
 
 def says_not_found(text: str) -> bool:
@@ -197,6 +136,8 @@ class ChatAnswerer:
                     if piece:
                         parts.append(piece)
                         yield piece
+                        if any(c in piece for c in ".!?]") and written_twice("".join(parts)):
+                            break  # a looping model would only repeat itself to max_tokens
                     if time.monotonic() > deadline:
                         raise TimeoutError(
                             f"no complete answer within {self.settings.timeout_s:g} s"
@@ -254,6 +195,13 @@ class ChatAnswerer:
                 check_names=self.settings.check_names,
             )
             note = f"the judge failed ({type(exc).__name__}: {exc}); the score decided support"
+        asked = f"{context.question} {context.query}"
+        verdicts = [
+            Verdict(replace(v.claim, markers=(), supported=False), (), v.removed_markers)
+            if v.claim.supported and echoes_question(v.claim.text, context.query, asked)
+            else v
+            for v in verdicts
+        ]
         kept: list[str] = []
         citations: list[Citation] = []
         for verdict in verdicts:
@@ -265,6 +213,11 @@ class ChatAnswerer:
                 kept.append(claim.text)
         claims = tuple(v.claim for v in verdicts)
         support = max((c.support for c in claims), default=0.0)
+        kind = expected_type(context.query)
+        said = [v.claim.text for v in verdicts if v.claim.supported]
+        if kind in TYPED_ANSWERS and not any(has_type(t, kind) for t in said):
+            # Asked for a number or a time and given none: it is not an answer, however true.
+            citations = []
         if not citations and self.settings.quote_when_unsupported:
             # A premise the passages contradict is the usual cause: the model writes along
             # with it, the judge rejects that, and a quote states what the documents say.

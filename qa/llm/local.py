@@ -255,6 +255,7 @@ def load_local_model(settings: LLMSettings) -> LocalModel:
         n_threads=settings.threads,
         n_threads_batch=settings.batch_threads,
         n_batch=512,
+        flash_attn=settings.flash_attention,
         verbose=False,
     )
     return LocalModel(

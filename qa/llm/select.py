@@ -16,9 +16,9 @@ from dataclasses import replace
 from qa.compose import AnswerContext, Candidate, Composition, score_sentences
 from qa.condense import condense_prompt, written_question
 from qa.llm import register_llm
-from qa.llm.chat import passage_blocks
 from qa.llm.extractive import ExtractiveAnswerer
 from qa.llm.local import LocalModel, load_local_model
+from qa.llm.passages import passage_blocks
 from qa.locate import clause_span, locate_quote, quote_lines
 from qa.prompts import load_prompt
 from qa.settings import Settings

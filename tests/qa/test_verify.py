@@ -3,7 +3,7 @@
 import pytest
 
 from qa.compose import AnswerContext
-from qa.verify import split_claims, verify_answer
+from qa.verify import split_claims, verify_answer, written_twice
 
 THRESHOLD = 0.55
 QUESTION = "What did Russia veto in March?"
@@ -44,6 +44,52 @@ def test_split_claims_keeps_markers_with_their_sentence():
 
 def test_split_claims_reads_comma_lists_and_drops_duplicate_markers():
     assert split_claims("A claim stands here [1, 3] [1].") == [("A claim stands here.", (1, 3))]
+
+
+def test_words_pointing_at_a_closing_marker_leave_with_it():
+    # Answers the reader wrote on held-out SQuAD and RGB questions: the marker came out and
+    # "according to passage." / "as mentioned in." were left dangling.
+    assert split_claims("Putin visited Pyongyang on June 19, according to passage. [1]") == [
+        ("Putin visited Pyongyang on June 19.", (1,))
+    ]
+    assert split_claims("The CEO of Lego in 2021 is Anne Smith, as mentioned in [4].") == [
+        ("The CEO of Lego in 2021 is Anne Smith.", (4,))
+    ]
+    assert split_claims("According to [1], North Korea sent balloons south.") == [
+        ("North Korea sent balloons south.", (1,))
+    ]
+    assert split_claims("The top level, as stated in [1], is a strategic partnership.") == [
+        ("The top level is a strategic partnership.", (1,))
+    ]
+    assert split_claims("The press called it a defence pact, citing [2].") == [
+        ("The press called it a defence pact.", (2,))
+    ]
+    # A preposition before a marker in mid-sentence is part of the sentence.
+    assert split_claims("The talks were held in [2] Moscow.") == [
+        ("The talks were held in Moscow.", (2,))
+    ]
+    assert split_claims("It is found in passages 1 and 2.") == [
+        ("It is found in passages 1 and 2.", ())
+    ]
+
+
+def test_a_sentence_that_only_points_or_repeats_is_no_claim():
+    claims = split_claims(
+        "A party needs five seats. [1] This is stated in. [1] "
+        "The passage states that the Presiding Officer chairs it [2]. "
+        "The Presiding Officer chairs it. [2]"
+    )
+    assert claims == [
+        ("A party needs five seats.", (1,)),
+        ("The Presiding Officer chairs it.", (2,)),
+    ]
+
+
+def test_a_loop_is_seen_once_a_sentence_is_finished_again():
+    loop = "Kim sent balloons south. [1] This explains why Kim is provocative. [1] "
+    assert not written_twice(loop + "This")
+    assert written_twice(loop + "This explains why Kim is provocative. [1] This")
+    assert not written_twice("Kim sent balloons. [1] Putin sent none. [2] Kim")
 
 
 def test_paraphrase_citing_the_right_passage_is_supported(context):

@@ -8,7 +8,7 @@ import pytest
 
 from qa.compose import AnswerContext
 from qa.errors import ConfigError
-from qa.llm.chat import prompt_texts
+from qa.llm.passages import prompt_texts
 from qa.pipeline import build_pipeline
 from qa.refusal import load_refusal_model, logit, refusal_probability
 from tests.conftest import make_settings
@@ -60,14 +60,20 @@ def test_prompt_fences_passages_as_numbered_data(llama_pipeline):
     settings = llama_pipeline.answerer.settings
     shown = context.passages[: settings.max_passages]
     texts = prompt_texts(
-        replace(context, passages=shown), settings.passage_sentences, settings.prompt_sentences
+        replace(context, passages=shown),
+        settings.passage_sentences,
+        settings.prompt_sentences,
+        settings.prompt_score_gap,
     )
     assert sum(1 for t in texts if t) >= 2
+    lines = dict(re.findall(r"^\[(\d+)\] (.*)$", user, re.M))
     for number, (passage, text) in enumerate(zip(shown, texts, strict=True), start=1):
         if not text:
-            assert f'<passage number="{number}">' not in user
+            assert str(number) not in lines
             continue
-        assert f'<passage number="{number}">\n{text}\n</passage>' in user
+        assert lines[str(number)] == " ".join(text.split())
+        fence = user[: user.index(f"\n[{number}] ")].rsplit("<document title=", 1)[1]
+        assert "</document>" not in fence, "the passage sits inside its document's fence"
         # the prompt holds the passage's own sentences, cut to the best ones, never rewritten
         flat = " ".join(passage.text.split())
         for piece in text.split(" … "):
@@ -80,21 +86,6 @@ def test_missing_gguf_is_a_config_error_naming_the_setting(tmp_path):
     )
     with pytest.raises(ConfigError, match="QA_LLM__MODEL_PATH"):
         build_pipeline(settings)
-
-
-def test_a_documents_title_heads_only_its_first_passage(llama_pipeline):
-    context = context_for(llama_pipeline, QUESTION)
-    (_, _), (_, user) = llama_pipeline.answerer.messages(context)
-    numbers = [int(n) for n in re.findall(r'^<passage number="(\d+)">', user, re.M)]
-    first: dict[str, int] = {}
-    for number in numbers:
-        passage = context.passages[number - 1]
-        if passage.doc_id in first:
-            assert f"[{number}] (same document as [{first[passage.doc_id]}])" in user
-        else:
-            assert f"[{number}] {passage.title}\n" in user
-            first[passage.doc_id] = number
-    assert len(first) < len(numbers), "the sample corpus puts several passages of one document"
 
 
 def test_a_restored_system_turn_reads_the_same_as_a_fresh_context(gguf):
