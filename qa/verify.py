@@ -38,10 +38,12 @@ _POINTER = re.compile(
     rf",\s*{_POINTS}{_MARKERS_HERE},",
     re.IGNORECASE,
 )
-# "The passage states that X" says X.
+# "The passage states that X" and "According to both articles, X" say X.
+_SOURCES = r"(?:passages?|documents?|articles?|texts?|sources?)"
 _PREAMBLE = re.compile(
-    r"^(?:the\s+)?(?:passages?|documents?|text)(?:\s*\[\d+\])?\s+(?:also\s+)?"
-    r"(?:states?|mentions?|says?|notes?|indicates?|explains?|reports?)\s+that\s+",
+    rf"^(?:the\s+|both\s+)?{_SOURCES}(?:\s*\[\d+\])?\s+(?:also\s+|both\s+)?"
+    r"(?:states?|mentions?|says?|notes?|indicates?|explains?|reports?)\s+that\s+|"
+    rf"^according\s+to\s+(?:the\s+|both\s+|these\s+|all\s+)?(?:two\s+)?{_SOURCES},\s*",
     re.IGNORECASE,
 )
 # What is left of a sentence that only pointed at a passage ("This is stated in [1].").
@@ -85,6 +87,7 @@ def split_claims(text: str) -> list[tuple[str, tuple[int, ...]]]:
             rest = pointed[preamble.end() :]
             pointed = rest[:1].upper() + rest[1:]
         bare = re.sub(r"\s+([.!?,;:])", r"\1", _MARKER.sub("", pointed))
+        bare = re.sub(r"[,;:]+([.!?])", r"\1", bare)  # "relations, [1]." leaves "relations,."
         bare = re.sub(r"\s{2,}", " ", bare).strip()
         if pointed != sentence and _EMPTY_POINTER.match(bare):
             continue  # the sentence only said where the previous one came from

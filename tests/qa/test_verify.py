@@ -79,6 +79,12 @@ def test_a_sentence_that_only_points_or_repeats_is_no_claim():
         "The passage states that the Presiding Officer chairs it [2]. "
         "The Presiding Officer chairs it. [2]"
     )
+    assert split_claims("The highest level of relations, [1].") == [
+        ("The highest level of relations.", (1,))
+    ]
+    assert split_claims("According to both articles, the pact binds both sides [4].") == [
+        ("The pact binds both sides.", (4,))
+    ]
     assert claims == [
         ("A party needs five seats.", (1,)),
         ("The Presiding Officer chairs it.", (2,)),
