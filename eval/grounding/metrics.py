@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from qa import verify
+from qa import claims
 
 E = TypeVar("E")
 Judge = Callable[[str, Sequence[Any]], bool]
@@ -34,8 +34,8 @@ class Claim:
 
 
 def split_claims(answer: str) -> list[Claim]:
-    """The answer's sentences without markers, each with the passages it cites (qa.verify's)."""
-    return [Claim(text, markers) for text, markers in verify.split_claims(answer)]
+    """The answer's sentences without markers, each with the passages it cites (by qa.claims)."""
+    return [Claim(text, markers) for text, markers in claims.split_claims(answer)]
 
 
 def answer_text(answer: str) -> str:

@@ -14,6 +14,7 @@ from dataclasses import replace
 from typing import Any
 
 from qa.answer_type import echoes_question, expected_type, has_type
+from qa.claims import written_twice
 from qa.compose import AnswerContext, Composition
 from qa.condense import condense_prompt, written_question
 from qa.llm.extractive import ExtractiveAnswerer
@@ -22,7 +23,7 @@ from qa.prompts import load_prompt
 from qa.refusal import load_refusal_model, refusal_features, refusal_probability
 from qa.settings import Settings
 from qa.types import Citation, Turn
-from qa.verify import Judge, Verdict, verify_answer, written_twice
+from qa.verify import Judge, Verdict, verify_answer
 
 Delta = str
 # messages -> P(the reply opens with the not-found words), read off the first token
