@@ -15,17 +15,15 @@ score gap was chosen on, beside the sample set), --squad report and --rgb held-o
 """
 
 import argparse
-from pathlib import Path
 from typing import Any
 
-from eval.bench.refusal import source_pipeline
+from eval.bench.sources import add_source_arguments, source_pipeline
 from eval.bench.timing import emit
 from eval.grounding.metrics import key_fact_recall
 from qa.llm.passages import passage_blocks
 from qa.settings import Settings
 from qa.types import Turn
 
-SAMPLE_SET = Path(__file__).resolve().parents[1] / "grounding" / "sets" / "sample_corpus.jsonl"
 # label -> (passage_sentences, prompt_sentences, prompt_score_gap)
 CUTS = {
     "1 per passage": (1, 0, 0.0),
@@ -84,14 +82,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    source = parser.add_mutually_exclusive_group()
-    source.add_argument("--set", type=Path, default=SAMPLE_SET, help="grounding set (JSONL)")
-    source.add_argument("--squad", choices=["tune", "report"], help="a SQuAD 2.0 dev sample")
-    source.add_argument("--rgb", action="store_true", help="an RGB en_fact sample")
-    parser.add_argument("--bench-dir", type=Path, default=Path("../shared/bench"))
-    parser.add_argument("--answerable", type=int, default=80)
-    parser.add_argument("--unanswerable", type=int, default=1)
-    parser.add_argument("--seed", type=int, default=7)
+    add_source_arguments(parser, answerable=80, unanswerable=1, seed=7)
     parser.add_argument("--json", action="store_true", help="print JSON")
     args = parser.parse_args()
     emit(run(args), args.json)

@@ -19,19 +19,15 @@ import argparse
 import json
 import math
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from tqdm import tqdm
 
-from eval.grounding.run import eval_pipeline, load_set
-from qa.pipeline import Pipeline, build_pipeline
+from eval.bench.sources import add_source_arguments, source_pipeline
+from qa.pipeline import Pipeline
 from qa.settings import Settings
 from qa.types import Turn
-
-DEFAULT_SET = Path(__file__).resolve().parents[1] / "grounding" / "sets" / "sample_corpus.jsonl"
 
 
 def refusal_shares(pipeline: Pipeline, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -54,49 +50,6 @@ def refusal_shares(pipeline: Pipeline, items: list[dict[str, Any]]) -> list[dict
             }
         )
     return rows
-
-
-@contextmanager
-def source_pipeline(
-    args: argparse.Namespace, settings: Settings
-) -> Iterator[tuple[Pipeline, list[dict[str, Any]]]]:
-    """The chosen set's items and a pipeline over its indexed documents."""
-    if args.squad:
-        from eval.bench.squad import OUT_DIR, bench_settings, index_articles, load_articles
-        from eval.bench.squad_eval import sample_items
-
-        items = sample_items(
-            args.bench_dir / "squad-v2-dev",
-            args.answerable,
-            args.unanswerable,
-            args.seed,
-            args.squad,
-        )
-        pipeline = build_pipeline(
-            bench_settings(OUT_DIR / "squad-grounding-store", llm=settings.llm)
-        )
-        index_articles(pipeline, load_articles(args.bench_dir / "squad-v2-dev"))
-    elif args.rgb:
-        from eval.bench.rgb_eval import build_corpus, eval_items, index_snippets
-        from eval.bench.squad import OUT_DIR, bench_settings
-
-        documents, questions = build_corpus(args.bench_dir / "rgb-en-fact")
-        items = eval_items(questions, documents, args.answerable, args.unanswerable, args.seed)
-        pipeline = build_pipeline(
-            bench_settings(
-                OUT_DIR / "rgb-store", llm=settings.llm, store={"collection": "rgb_bench"}
-            )
-        )
-        index_snippets(pipeline, documents)
-    else:
-        items = load_set(args.set)
-        with eval_pipeline(settings, items, None) as pipeline:
-            yield pipeline, items
-        return
-    try:
-        yield pipeline, items
-    finally:
-        pipeline.close()
 
 
 def auc(positives: list[float], negatives: list[float]) -> float | None:
@@ -127,14 +80,7 @@ def threshold_table(rows: list[dict[str, Any]], thresholds: list[float]) -> list
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    source = parser.add_mutually_exclusive_group()
-    source.add_argument("--set", type=Path, default=DEFAULT_SET, help="eval set (JSONL)")
-    source.add_argument("--squad", choices=["tune", "report"], help="a SQuAD 2.0 dev sample")
-    source.add_argument("--rgb", action="store_true", help="an RGB en_fact sample")
-    parser.add_argument("--bench-dir", type=Path, default=Path("../shared/bench"))
-    parser.add_argument("--answerable", type=int, default=30)
-    parser.add_argument("--unanswerable", type=int, default=30)
-    parser.add_argument("--seed", type=int, default=0)
+    add_source_arguments(parser, answerable=30, unanswerable=30, seed=0)
     parser.add_argument("--thresholds", default="0.2,0.25,0.3,0.35,0.4,0.45,0.5,0.6")
     parser.add_argument("--out", type=Path, help="also write the per-question rows here (JSONL)")
     parser.add_argument("--json", action="store_true", help="print JSON")
