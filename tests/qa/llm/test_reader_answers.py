@@ -91,3 +91,28 @@ def test_a_follow_up_is_rewritten_as_a_question_not_answered(written_pipeline: P
     answer = written_pipeline.ask("Where is she based?", history=history)
     assert answer.query.endswith("?") and "Bernal" in answer.query, answer.query
     assert not answer.abstained and "Seoul" in answer.text, answer
+
+
+def finished(pipeline: Pipeline, question: str, written: str):
+    """`written` as if the reader had written it for `question`, verified by the reader."""
+    context, _, _ = pipeline._prepare(question, None, None, [])
+    return pipeline.answerer.finish(context, written)
+
+
+def test_a_false_premise_cannot_ride_on_a_true_reason(written_pipeline: Pipeline):
+    # Written by the reader on the sample set and passed by its judge at P 0.70: Japan
+    # expressed serious concerns; only the reason after "because" is in the passages.
+    false = finished(
+        written_pipeline,
+        "Why did Japan welcome the new defence pact?",
+        "Japan welcomed the new defence pact because it put several other nations in the "
+        "region on high alert, especially South Korea and Japan. [4]",
+    )
+    assert false.abstained, false
+    fair = finished(
+        written_pipeline,
+        "Why are tensions rising on the Korean Peninsula?",
+        "Tensions are rising because North Korea has become increasingly provocative "
+        "following Russia's invasion of Ukraine. [1]",
+    )
+    assert not fair.abstained, fair
