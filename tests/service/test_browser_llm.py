@@ -19,9 +19,17 @@ QUESTION = "What did Putin pledge to North Korea?"
 def llm_url(tmp_path_factory):
     settings = make_settings(
         tmp_path_factory.mktemp("llm-web") / "store",
-        # 3 sentences from each passage: under the 8-best budget SmolLM2 copies its system
-        # prompt instead, which no passage supports, and the answer is an abstention.
-        llm={"provider": "llamacpp", "unsupported": "flag", "prompt_sentences": 0, **LLM},
+        # 3 sentences from each passage, each fenced under its title (the layout before this
+        # round): under the 8-best budget or the per-document layout SmolLM2 writes nothing
+        # a passage supports, and the answer is an abstention. This tests the page, not the
+        # prompt.
+        llm={
+            "provider": "llamacpp",
+            "unsupported": "flag",
+            "prompt_sentences": 0,
+            "passage_layout": "passage",
+            **LLM,
+        },
     )
     index_sample(settings)
     with serve(create_app(settings)) as url:
