@@ -140,7 +140,7 @@ class LLMSettings(BaseModel):
         "the best one (the best 3 always stay); 0 = keep all prompt_sentences",
     )
     flash_attention: bool = Field(
-        True, description="llamacpp: flash attention (reads prompts and writes about 5% faster)"
+        True, description="llamacpp: flash attention (reads prompts about 5% faster)"
     )
     passage_layout: Literal["document", "passage"] = Field(
         "document",
