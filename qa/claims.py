@@ -9,7 +9,6 @@ from qa.locate import fold
 from qa.text import split_sentences
 
 _MARKERS = r"(?:\s*\[\d+(?:\s*,\s*\d+)*\])+"
-# "... sanctions. [1]" -> "... sanctions [1]." so the marker stays with its sentence.
 _MARKER_AFTER_STOP = re.compile(rf"([.!?…][\"'”’)]*)({_MARKERS})")
 _MARKER = re.compile(r"\[(\d+(?:\s*,\s*\d+)*)\]")
 # Words that only point at a closing marker ("as mentioned in [4].", "according to passage
@@ -47,7 +46,7 @@ def split_claims(text: str) -> list[tuple[str, tuple[int, ...]]]:
     Words that only point at a marker go with it, a sentence that only points is left out, and
     a sentence written again is kept once.
     """
-    text = _MARKER_AFTER_STOP.sub(lambda m: f"{m.group(2)}{m.group(1)}", text.strip())
+    text = _markers_before_stop(text)
     claims: list[tuple[str, tuple[int, ...]]] = []
     seen: set[str] = set()
     for start, end in split_sentences(text):
@@ -55,11 +54,9 @@ def split_claims(text: str) -> list[tuple[str, tuple[int, ...]]]:
         markers = tuple(
             int(n) for group in _MARKER.findall(sentence) for n in re.split(r"\s*,\s*", group)
         )
-        pointed = _POINTER.sub("", sentence)
-        pointed = pointed[:1].upper() + pointed[1:]
+        pointed = _capitalised(_POINTER.sub("", sentence))
         if preamble := _PREAMBLE.match(pointed):
-            rest = pointed[preamble.end() :]
-            pointed = rest[:1].upper() + rest[1:]
+            pointed = _capitalised(pointed[preamble.end() :])
         bare = re.sub(r"\s+([.!?,;:])", r"\1", _MARKER.sub("", pointed))
         bare = re.sub(r"[,;:]+([.!?])", r"\1", bare)  # "relations, [1]." leaves "relations,."
         bare = re.sub(r"\s{2,}", " ", bare).strip()
@@ -73,10 +70,19 @@ def split_claims(text: str) -> list[tuple[str, tuple[int, ...]]]:
 
 def written_twice(text: str) -> bool:
     """A finished sentence of `text` repeats an earlier one: the model has begun to loop."""
-    text = _MARKER_AFTER_STOP.sub(lambda m: f"{m.group(2)}{m.group(1)}", text.strip())
+    text = _markers_before_stop(text)
     finished = [fold(_MARKER.sub("", text[a:b])) for a, b in split_sentences(text)][:-1]
     finished = [f for f in finished if f]
     return len(finished) != len(set(finished))
+
+
+def _markers_before_stop(text: str) -> str:
+    """ "... sanctions. [1]" -> "... sanctions [1]." so the marker stays with its sentence."""
+    return _MARKER_AFTER_STOP.sub(lambda m: f"{m.group(2)}{m.group(1)}", text.strip())
+
+
+def _capitalised(text: str) -> str:
+    return text[:1].upper() + text[1:]
 
 
 def causal_premise(claim: str) -> str | None:

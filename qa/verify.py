@@ -136,7 +136,7 @@ def verify_answer(
     asked = f"{context.question} {context.query}"
     texts = [p.text for p in context.passages] + [p.title for p in context.passages]
     return [
-        _unsupported(v)
+        unsupported(v)
         if v.claim.supported and missing_names(c[0], _evidence(c, passages), asked, texts)
         else v
         for v, c in zip(verdicts, scored_claims, strict=True)
@@ -153,8 +153,9 @@ def _evidence(scored_claim: ScoredClaim, passages: int) -> list[str]:
     return list(dict.fromkeys(scored[m][1].quote for m in chosen))
 
 
-def _unsupported(verdict: Verdict) -> Verdict:
-    """The verdict turned down: a name or number of the claim is not in its evidence."""
+def unsupported(verdict: Verdict) -> Verdict:
+    """The verdict turned down, its markers and citations gone (e.g. a name or number of the
+    claim is not in its evidence)."""
     claim = replace(verdict.claim, markers=(), supported=False)
     return Verdict(claim, (), verdict.removed_markers)
 
@@ -203,10 +204,8 @@ def _judged(
     # "X because Y" also asserts X alone: a judge reading the whole tends to let a false X
     # ride on a true Y ("Japan welcomed the pact because it put nations on high alert").
     premises = [causal_premise(check) for check in asked]
-    questions = asked + [x for x in premises if x]
-    answers = iter(judge(questions, list(evidence)) if questions else [])
-    whole = [next(answers) for _ in asked]
-    alone = iter(answers)
+    answers = judge(asked + [x for x in premises if x], list(evidence)) if asked else []
+    whole, alone = answers[: len(asked)], iter(answers[len(asked) :])
     judged = iter(min(p, next(alone)) if x else p for p, x in zip(whole, premises, strict=True))
     probabilities = [next(judged) if p is None else p for p in known]
     verdicts = []

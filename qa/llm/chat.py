@@ -23,7 +23,7 @@ from qa.prompts import load_prompt
 from qa.refusal import load_refusal_model, refusal_features, refusal_probability
 from qa.settings import Settings
 from qa.types import Citation, Turn
-from qa.verify import Judge, Verdict, verify_answer
+from qa.verify import Judge, unsupported, verify_answer
 
 Delta = str
 # messages -> P(the reply opens with the not-found words), read off the first token
@@ -198,7 +198,7 @@ class ChatAnswerer:
             note = f"the judge failed ({type(exc).__name__}: {exc}); the score decided support"
         asked = f"{context.question} {context.query}"
         verdicts = [
-            Verdict(replace(v.claim, markers=(), supported=False), (), v.removed_markers)
+            unsupported(v)
             if v.claim.supported and echoes_question(v.claim.text, context.query, asked)
             else v
             for v in verdicts
