@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 
+from qa.calibration import apply_calibration
 from qa.catalog import Catalog, DocumentInfo
 from qa.compose import AnswerContext, Composition
 from qa.condense import condense_question
@@ -31,6 +32,8 @@ class Pipeline:
     """One store, one catalog, one model and one answerer, shared by every request."""
 
     def __init__(self, settings: Settings) -> None:
+        # Refusal cuts fitted on this collection (qa calibrate) replace the defaults.
+        settings, self.calibration = apply_calibration(settings)
         self.settings = settings
         self.catalog = Catalog(settings.store.path / "catalog.sqlite")
         self.store = ChunkStore(settings.store, encode=lambda texts: self.embedder.encode(texts))

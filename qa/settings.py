@@ -87,6 +87,11 @@ class AnswerSettings(BaseModel):
         None, description="JSON of a fitted support model; empty = qa/support_model.json"
     )
     max_question_chars: int = Field(2000, ge=10, le=100_000)
+    calibrated: bool = Field(
+        True,
+        description="Use the refusal cuts `qa calibrate --write` fitted on this collection "
+        "(a file beside the catalog) where no setting names them",
+    )
 
 
 class LLMSettings(BaseModel):

@@ -1,20 +1,23 @@
 """The `qa` command: index documents, ask questions, manage the index."""
 
-import json
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
-from pydantic import ValidationError
 
-from qa.errors import QAError
-from qa.pipeline import Pipeline, build_pipeline
-from qa.settings import Settings
+from qa.calibration import apply_calibration
 from qa.types import Answer
+from service.cli_common import (
+    JsonFlag,
+    failing_cleanly,
+    load_settings,
+    open_pipeline,
+    print_json,
+)
+from service.eval_cli import calibrate_command, eval_command
 from service.guard import check_exposure
 from service.model_cli import model_app
 
@@ -26,39 +29,6 @@ app = typer.Typer(
 )
 
 app.add_typer(model_app, name="model")
-
-JsonFlag = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
-
-
-@contextmanager
-def failing_cleanly() -> Iterator[None]:
-    """Turn the product's own errors into one line on stderr and exit status 1."""
-    try:
-        yield
-    except QAError as exc:
-        typer.echo(f"error: {exc.message}", err=True)
-        raise typer.Exit(1) from None
-    except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()
-        )
-        typer.echo(f"error: invalid setting: {problems}", err=True)
-        raise typer.Exit(1) from None
-    except KeyboardInterrupt:
-        typer.echo("interrupted: documents already reported as indexed are complete", err=True)
-        raise typer.Exit(130) from None
-
-
-def load_settings() -> Settings:
-    return Settings()
-
-
-def open_pipeline(settings: Settings) -> Pipeline:
-    return build_pipeline(settings)
-
-
-def print_json(data: Any) -> None:
-    typer.echo(json.dumps(data, ensure_ascii=False, indent=2))
 
 
 @app.command("index")
@@ -209,86 +179,23 @@ def serve_command(
 
 @app.command("config")
 def config_command(as_json: JsonFlag = False) -> None:
-    """Show the effective settings (defaults, .env and QA_* variables combined)."""
+    """Show the effective settings: defaults, .env, QA_* variables and `qa calibrate` cuts."""
     with failing_cleanly():
-        settings = load_settings()
+        settings, calibrated = apply_calibration(load_settings())
     data = settings.model_dump(mode="json")
     if as_json:
         print_json(data)
         return
     for section, values in data.items():
         for key, value in values.items():
-            typer.echo(f"QA_{section.upper()}__{key.upper()}={'' if value is None else value}")
+            note = "  # qa calibrate" if f"{section}.{key}" in calibrated else ""
+            typer.echo(
+                f"QA_{section.upper()}__{key.upper()}={'' if value is None else value}{note}"
+            )
 
 
-@app.command("eval")
-def eval_command(
-    set_path: Annotated[
-        Path | None, typer.Option("--set", help="Eval set (JSONL); default: the sample-corpus set.")
-    ] = None,
-    provider: Annotated[
-        str | None, typer.Option(help="Answerer to evaluate (default: QA_LLM__PROVIDER).")
-    ] = None,
-    out: Annotated[
-        Path, typer.Option(help="Folder for results.jsonl, summary.json and report.html.")
-    ] = Path("eval/out"),
-    url: Annotated[
-        str | None, typer.Option(help="Evaluate a running service (POST URL/ask) instead.")
-    ] = None,
-    thresholds: Annotated[
-        Path | None, typer.Option(help='JSON floors: {"min": {METRIC: VALUE}, "max": {...}}.')
-    ] = None,
-    minimum: Annotated[
-        list[str] | None, typer.Option("--min", help="Floor METRIC=VALUE (repeatable).")
-    ] = None,
-    maximum: Annotated[
-        list[str] | None, typer.Option("--max", help="Ceiling METRIC=VALUE (repeatable).")
-    ] = None,
-    top_k: Annotated[int | None, typer.Option(min=1, max=50, help="Passages to use.")] = None,
-    ragas: Annotated[bool, typer.Option("--ragas", help="Also report Ragas metrics.")] = False,
-    ragas_rows: Annotated[
-        int | None, typer.Option(min=1, help="Judge only the first N rows with Ragas.")
-    ] = None,
-    judge: Annotated[
-        str,
-        typer.Option(
-            help="Who judges faithfulness and citations: score, reader (the packaged reader), "
-            "hosted (the chat model at QA_JUDGE__BASE_URL), or auto (hosted when configured)."
-        ),
-    ] = "auto",
-    as_json: JsonFlag = False,
-) -> None:
-    """Score grounded answering on an eval set; exit 1 when a metric misses its floor."""
-    from eval.grounding.run import EvalConfig, evaluate, ragas_status
-    from eval.grounding.summary import format_summary, parse_bounds, read_thresholds
-
-    with failing_cleanly():
-        settings = load_settings()
-        floors, ceilings = read_thresholds(thresholds) if thresholds else ({}, {})
-        config = EvalConfig(
-            out_dir=out,
-            provider=provider,
-            url=url,
-            top_k=top_k,
-            minimums=floors | parse_bounds(minimum or []),
-            maximums=ceilings | parse_bounds(maximum or []),
-            progress=sys.stderr.isatty(),
-            ragas=ragas,
-            ragas_rows=ragas_rows,
-            judge=judge,
-        )
-        if set_path:
-            config.set_path = set_path
-        summary, failures = evaluate(config, settings)
-    if as_json:
-        print_json(summary)
-    else:
-        typer.echo(format_summary(summary))
-        typer.echo(f"report: {out / 'report.html'}")
-    if ragas and (status := ragas_status(provider or settings.llm.provider)):
-        typer.echo(status, err=True)
-    if failures:
-        raise typer.Exit(1)
+app.command("eval")(eval_command)
+app.command("calibrate")(calibrate_command)
 
 
 def main() -> None:

@@ -19,6 +19,9 @@ pytestmark = pytest.mark.cli
 
 QA = Path(sys.executable).parent / "qa"
 QUESTION = "What did Russia veto in March?"
+SAMPLE_SET = (
+    Path(__file__).resolve().parents[2] / "eval" / "grounding" / "sets" / "sample_corpus.jsonl"
+)
 
 
 def run_qa(*args: str, store: Path, cwd: Path, **env: str) -> subprocess.CompletedProcess:
@@ -155,6 +158,45 @@ def test_config_shows_effective_settings(cli):
     assert set(data) >= {"embeddings", "store", "index", "retrieval", "answer", "llm"}
     human = ok(cli["run"]("config"))
     assert "QA_RETRIEVAL__TOP_K=5" in human
+
+
+def test_calibrate_fits_a_cut_that_changes_which_questions_are_answered(cli, tmp_path):
+    store = tmp_path / "store"
+    shutil.copytree(cli["store"], store)  # the module's store keeps its defaults
+
+    def run(*args, **env):
+        return run_qa(*args, store=store, cwd=cli["root"], **env)
+
+    first = json.loads(ok(run("calibrate", "--set", str(SAMPLE_SET), "--json")))
+    assert first["written"] is None and not list(store.glob("calibration-*"))
+    fit = json.loads(ok(run("calibrate", "--set", str(SAMPLE_SET), "--write", "--json")))
+    assert fit["setting"] == "answer.min_support" and fit["answerable"] >= 5
+    assert fit["fitted"]["balanced_accuracy"] >= fit["current"]["balanced_accuracy"]
+    cut, default = fit["fitted"]["cut"], fit["current"]["cut"]
+    assert cut != default, "the sample set's best cut is not the shipped default"
+    config = json.loads(ok(run("config", "--json")))
+    assert config["answer"]["min_support"] == cut
+    # a question between the two cuts is answered under one and refused under the other
+    plain = {i["user_input"] for i in map(json.loads, SAMPLE_SET.open()) if not i["history"]}
+    between = [
+        r["question"]
+        for r in fit["rows"]
+        if min(cut, default) <= r["signal"] < max(cut, default) and r["question"] in plain
+    ]
+    assert between, fit["rows"]
+    calibrated = json.loads(ok(run("ask", between[0], "--json")))
+    shipped = json.loads(ok(run("ask", between[0], "--json", QA_ANSWER__CALIBRATED="false")))
+    assert calibrated["abstained"] == (cut > default)
+    assert shipped["abstained"] == (cut < default)
+    (store / f"calibration-{config['store']['collection']}.json").write_text("{oops")
+    fails_cleanly(run("ask", between[0]), "calibration")
+
+
+def test_calibrate_needs_both_kinds_of_question(cli, tmp_path):
+    one_kind = tmp_path / "set.jsonl"
+    one_kind.write_text(json.dumps({"user_input": QUESTION, "kind": "single_fact"}) + "\n")
+    fails_cleanly(cli["run"]("calibrate", "--set", str(one_kind)), "unanswerable")
+    fails_cleanly(cli["run"]("calibrate", "--set", str(tmp_path / "none.jsonl")), "no such")
 
 
 def test_invalid_setting_fails_cleanly(cli):
