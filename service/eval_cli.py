@@ -95,7 +95,15 @@ def calibrate_command(
         ),
     ] = None,
     write: Annotated[
-        bool, typer.Option("--write", help="Store the fitted cut for this collection.")
+        bool,
+        typer.Option(
+            "--write",
+            help="Store the fitted cut for this collection, if cuts fitted on part of the set "
+            "beat the cut in effect on the rest.",
+        ),
+    ] = False,
+    force: Annotated[
+        bool, typer.Option("--force", help="With --write: store it even if they do not.")
     ] = False,
     as_json: JsonFlag = False,
 ) -> None:
@@ -114,7 +122,7 @@ def calibrate_command(
             raise InputError(f"no such eval set: {set_path}")
         pipeline = open_pipeline(settings)
         try:
-            result = calibrate(pipeline, items, set_path, write=write)
+            result = calibrate(pipeline, items, set_path, write=write, force=force)
         finally:
             pipeline.close()
     if as_json:

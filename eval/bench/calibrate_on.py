@@ -27,7 +27,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--exclude-answerable", type=int, default=20)
     parser.add_argument("--exclude-unanswerable", type=int, default=20)
     parser.add_argument("--exclude-seed", type=int, help="RGB: leave out this report sample")
-    parser.add_argument("--write", action="store_true", help="store the fitted cut")
+    parser.add_argument("--write", action="store_true", help="store the fitted cut if it holds")
+    parser.add_argument("--force", action="store_true", help="with --write: store it anyway")
     parser.add_argument("--json", action="store_true", help="print JSON")
     args = parser.parse_args(argv)
     if args.squad == "report":
@@ -56,7 +57,7 @@ def main(argv: list[str] | None = None) -> int:
             report_ids = {i["id"] for i in held_out}
             items = [i for i in items if i["id"] not in report_ids]
             source = f"rgb less the report sample of seed {args.exclude_seed}"
-        result = calibrate(pipeline, items, source, write=args.write)
+        result = calibrate(pipeline, items, source, write=args.write, force=args.force)
     if args.json:
         print(json.dumps(result, indent=2))
     else:

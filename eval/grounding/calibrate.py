@@ -25,6 +25,7 @@ from qa.pipeline import Pipeline
 from qa.types import Turn
 
 MIN_EACH = 5  # fewest answerable and unanswerable questions a cut may be fitted on
+FOLDS = 5  # folds of the held-out check a cut must pass before it is written
 
 
 @dataclass(frozen=True)
@@ -70,6 +71,28 @@ def best_cut(answerer: str, rows: list[tuple[float, bool]]) -> Decision:
     return plateau[len(plateau) // 2]
 
 
+def cross_validated(answerer: str, rows: list[tuple[float, bool]], folds: int = FOLDS) -> Decision:
+    """How well a fitted cut does on questions it was not fitted on: each of `folds` stratified
+    folds is refused by the cut fitted on the others (the `cut` reported is the mean of those)."""
+    seen = {True: 0, False: 0}
+    fold_of = []
+    for _, ok in rows:
+        fold_of.append(seen[ok] % folds)
+        seen[ok] += 1
+    refused = [False] * len(rows)
+    cuts = []
+    for k in range(folds):
+        rest = [r for r, f in zip(rows, fold_of, strict=True) if f != k]
+        cut = best_cut(answerer, rest).cut
+        cuts.append(cut)
+        for i, f in enumerate(fold_of):
+            if f == k:
+                refused[i] = refuses(answerer, rows[i][0], cut)
+    fair = [x for x, (_, ok) in zip(refused, rows, strict=True) if ok]
+    unfair = [x for x, (_, ok) in zip(refused, rows, strict=True) if not ok]
+    return Decision(sum(cuts) / len(cuts), sum(fair) / len(fair), sum(unfair) / len(unfair))
+
+
 def refusal_signals(pipeline: Pipeline, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Each question's refusal signal as its answerer reads it (nothing is generated)."""
     answerer: Any = pipeline.answerer
@@ -98,9 +121,18 @@ def refusal_signals(pipeline: Pipeline, items: list[dict[str, Any]]) -> list[dic
 
 
 def calibrate(
-    pipeline: Pipeline, items: list[dict[str, Any]], source: Path | str, write: bool = False
+    pipeline: Pipeline,
+    items: list[dict[str, Any]],
+    source: Path | str,
+    write: bool = False,
+    force: bool = False,
 ) -> dict[str, Any]:
-    """Fit the cut of the pipeline's answerer on `items`; store it with `write`."""
+    """Fit the cut of the pipeline's answerer on `items`; store it with `write`.
+
+    The cut is only written when cuts fitted this way beat the cut in effect on folds they
+    were not fitted on (or with `force`): where the signal does not separate the kinds, a cut
+    fitted on a few questions is noise, and held-out SQuAD questions showed it doing harm.
+    """
     items = [i for i in items if i.get("kind") != "false_premise"]
     answerable = sum(i["kind"] != "unanswerable" for i in items)
     if min(answerable, len(items) - answerable) < MIN_EACH:
@@ -115,24 +147,36 @@ def calibrate(
     rows = [(r["signal"], r["answerable"]) for r in per_question]
     current = getattr(getattr(pipeline.settings, section), field)
     fitted = best_cut(name, rows)
+    now = decide(name, rows, current)
+    held_out = cross_validated(name, rows, min(FOLDS, answerable, len(rows) - answerable))
+    better = held_out.balanced_accuracy > now.balanced_accuracy
     result: dict[str, Any] = {
         "answerer": name,
         "setting": f"{section}.{field}",
         "questions": len(rows),
         "answerable": answerable,
         "unanswerable": len(rows) - answerable,
-        "current": decide(name, rows, current).as_dict(),
+        "current": now.as_dict(),
         "fitted": fitted.as_dict(),
+        "held_out": held_out.as_dict(),
         "rows": per_question,
         "written": None,
+        "not_written": None,
     }
-    if write:
+    if write and not (better or force):
+        result["not_written"] = (
+            f"cuts fitted on part of these questions refused the rest no better than the cut "
+            f"in effect (balanced accuracy {held_out.balanced_accuracy:.3f} against "
+            f"{now.balanced_accuracy:.3f}); --force writes it anyway"
+        )
+    elif write:
         entry = {
             "cut": round(fitted.cut, 4),
             "fitted_on": str(source),
             "set_sha256": _digest(items),
             "questions": len(rows),
             "balanced_accuracy_on_fit": round(fitted.balanced_accuracy, 3),
+            "balanced_accuracy_held_out": round(held_out.balanced_accuracy, 3),
             "written_at": datetime.now(UTC).isoformat(timespec="seconds"),
         }
         result["written"] = str(write_calibration(pipeline.settings.store, name, entry))
@@ -148,16 +192,23 @@ def format_calibration(result: dict[str, Any]) -> str:
         f"  {'':<22}{'cut':>7}{'answerable refused':>20}{'unanswerable refused':>22}"
         f"{'balanced accuracy':>19}",
     ]
-    for label, d in (("in effect", now), ("fitted here", fit)):
+    for label, d in (
+        ("in effect", now),
+        ("fitted here", fit),
+        (f"held out ({FOLDS} folds)", result["held_out"]),
+    ):
         lines.append(
             f"  {label:<22}{d['cut']:>7}{d['answerable_refused']:>20}"
             f"{d['unanswerable_refused']:>22}{d['balanced_accuracy']:>19}"
         )
     lines.append(
-        "  (the fitted cut is scored on the questions it was fitted on: check it on others)"
+        "  (fitted here: scored on the questions it was fitted on; held out: each fold refused "
+        "by a cut fitted on the other folds, their mean cut shown)"
     )
     if result["written"]:
         lines.append(f"written: {result['setting']} = {fit['cut']} in {result['written']}")
+    elif result["not_written"]:
+        lines.append(f"not written: {result['not_written']}")
     else:
         lines.append(f"not written (add --write to use {result['setting']} = {fit['cut']})")
     return "\n".join(lines)

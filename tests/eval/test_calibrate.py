@@ -1,8 +1,10 @@
 """Fitting a refusal cut: the best balanced accuracy, each answerer's own direction."""
 
+import random
+
 import pytest
 
-from eval.grounding.calibrate import best_cut, decide, refuses
+from eval.grounding.calibrate import best_cut, cross_validated, decide, refuses
 
 
 def test_the_extractive_cut_refuses_below_it():
@@ -36,3 +38,44 @@ def test_the_cut_in_effect_is_scored_the_same_way():
     now = decide("extractive", rows, 0.45)
     assert (now.answerable_refused, now.unanswerable_refused) == (0.5, 0.5)
     assert now.balanced_accuracy == 0.5
+
+
+def test_held_out_folds_expose_a_cut_fitted_on_noise():
+    fitted, held_out = [], []
+    for seed in range(10):
+        rng = random.Random(seed)
+        noise = [(rng.random(), i % 2 == 0) for i in range(60)]
+        fitted.append(best_cut("extractive", noise).balanced_accuracy)
+        held_out.append(cross_validated("extractive", noise).balanced_accuracy)
+    # a cut always looks good on what it was fitted on; on the other folds it is a coin
+    assert sum(fitted) / 10 > sum(held_out) / 10 + 0.05
+    assert abs(sum(held_out) / 10 - 0.5) < 0.06
+    rng = random.Random(0)
+    clean = [(0.2 + 0.6 * (i % 2) + rng.random() * 0.1, i % 2 == 1) for i in range(60)]
+    assert cross_validated("extractive", clean).balanced_accuracy == 1.0
+
+
+def test_a_cut_that_does_not_hold_out_is_not_written(tmp_path, monkeypatch):
+    from types import SimpleNamespace
+
+    from eval.grounding import calibrate as module
+    from qa.settings import Settings
+
+    settings = Settings(_env_file=None, store={"path": tmp_path, "collection": "mine"})
+    pipeline = SimpleNamespace(answerer=SimpleNamespace(name="extractive"), settings=settings)
+    items = [{"user_input": f"q{i}", "kind": "unanswerable" if i % 2 else "x"} for i in range(40)]
+    rng = random.Random(5)
+    rows = [
+        {
+            "question": i["user_input"],
+            "answerable": i["kind"] != "unanswerable",
+            "signal": rng.random(),
+        }
+        for i in items
+    ]
+    monkeypatch.setattr(module, "refusal_signals", lambda p, i: rows)
+    result = module.calibrate(pipeline, items, "noise", write=True)
+    assert result["written"] is None and "--force" in result["not_written"]
+    assert not list(tmp_path.glob("calibration-*"))
+    forced = module.calibrate(pipeline, items, "noise", write=True, force=True)
+    assert forced["written"] and list(tmp_path.glob("calibration-*"))

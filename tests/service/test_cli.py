@@ -169,7 +169,12 @@ def test_calibrate_fits_a_cut_that_changes_which_questions_are_answered(cli, tmp
 
     first = json.loads(ok(run("calibrate", "--set", str(SAMPLE_SET), "--json")))
     assert first["written"] is None and not list(store.glob("calibration-*"))
-    fit = json.loads(ok(run("calibrate", "--set", str(SAMPLE_SET), "--write", "--json")))
+    guarded = json.loads(ok(run("calibrate", "--set", str(SAMPLE_SET), "--write", "--json")))
+    holds = guarded["held_out"]["balanced_accuracy"] > guarded["current"]["balanced_accuracy"]
+    assert bool(guarded["written"]) == holds == (not guarded["not_written"])
+    assert bool(list(store.glob("calibration-*"))) == holds
+    fit = json.loads(ok(run("calibrate", "--set", str(SAMPLE_SET), "--write", "--force", "--json")))
+    assert fit["written"]
     assert fit["setting"] == "answer.min_support" and fit["answerable"] >= 5
     assert fit["fitted"]["balanced_accuracy"] >= fit["current"]["balanced_accuracy"]
     cut, default = fit["fitted"]["cut"], fit["current"]["cut"]
