@@ -49,7 +49,8 @@ def read_calibration(path: Path) -> dict[str, Any]:
         if name not in CALIBRATED or not isinstance(value, int | float) or not 0 <= value <= 1:
             raise ConfigError(
                 f"calibration file {path}: bad entry {name!r} (an answerer of "
-                f"{sorted(CALIBRATED)} with a cut between 0 and 1 is expected)"
+                f"{sorted(CALIBRATED)} with a cut between 0 and 1 is expected); delete it or "
+                "run `qa calibrate --write`"
             )
     return data
 

@@ -168,6 +168,7 @@ def serve_command(
         host = host or settings.service.host
         port = port or settings.service.port
         check_exposure(host, settings.service)
+        apply_calibration(settings)  # a broken calibration file stops here, in one line
         app = create_app(settings)
     typer.echo(
         f"groundedqa: web chat and API at http://{host}:{port}/ (API docs at /docs); Ctrl-C stops",

@@ -92,3 +92,17 @@ def test_serve_starts_on_a_public_address_with_a_key_or_when_told_it_is_open(tmp
         server.send_signal(signal.SIGINT)
         _, err = server.communicate(timeout=60)
     assert server.returncode == 0, err
+
+
+@pytest.mark.cli
+def test_serve_refuses_a_broken_calibration_file_in_one_line(tmp_path):
+    (tmp_path / "store").mkdir()
+    (tmp_path / "store" / "calibration-qa_chunks.json").write_text('{"cuts": {"extractive": 2}}')
+    server = qa_serve(tmp_path, "--port", str(free_port()))
+    try:
+        out, err = server.communicate(timeout=60)
+    finally:
+        server.kill()
+    assert server.returncode == 1, out + err
+    assert err.startswith("error: calibration file"), err
+    assert "Traceback" not in err and "qa calibrate" in err
