@@ -99,6 +99,8 @@ def refusal_signals(pipeline: Pipeline, items: list[dict[str, Any]]) -> list[dic
     name = answerer.name
     if name not in CALIBRATED:
         raise ConfigError(f"`qa calibrate` fits {sorted(CALIBRATED)}, not {name!r}")
+    if name == "extractive" and pipeline.settings.answer.support == "learned":
+        raise ConfigError("extractive is calibrated with QA_ANSWER__SUPPORT=score only")
     if name == "llamacpp" and (answerer.gate is None or answerer.refusal_model is not None):
         raise ConfigError("llamacpp is calibrated with QA_LLM__REFUSAL=first_token only")
     rows = []

@@ -202,6 +202,8 @@ def test_calibrate_needs_both_kinds_of_question(cli, tmp_path):
     one_kind.write_text(json.dumps({"user_input": QUESTION, "kind": "single_fact"}) + "\n")
     fails_cleanly(cli["run"]("calibrate", "--set", str(one_kind)), "unanswerable")
     fails_cleanly(cli["run"]("calibrate", "--set", str(tmp_path / "none.jsonl")), "no such")
+    learned = cli["run"]("calibrate", "--set", str(SAMPLE_SET), QA_ANSWER__SUPPORT="learned")
+    fails_cleanly(learned, "SUPPORT=score")
 
 
 def test_invalid_setting_fails_cleanly(cli):
