@@ -42,7 +42,7 @@ class Decision:
 
     def as_dict(self) -> dict[str, float]:
         return {
-            "cut": round(self.cut, 4),
+            "cut": round(self.cut, 6),
             "answerable_refused": round(self.answerable_refused, 3),
             "unanswerable_refused": round(self.unanswerable_refused, 3),
             "balanced_accuracy": round(self.balanced_accuracy, 3),
@@ -133,7 +133,8 @@ def calibrate(
 
     The cut is only written when cuts fitted this way beat the cut in effect on folds they
     were not fitted on (or with `force`): where the signal does not separate the kinds, a cut
-    fitted on a few questions is noise, and held-out SQuAD questions showed it doing harm.
+    fitted on a few questions is noise. (This cannot catch a set unlike the questions asked
+    later: fit on questions about the documents that will be asked about.)
     """
     items = [i for i in items if i.get("kind") != "false_premise"]
     answerable = sum(i["kind"] != "unanswerable" for i in items)
@@ -173,7 +174,7 @@ def calibrate(
         )
     elif write:
         entry = {
-            "cut": round(fitted.cut, 4),
+            "cut": round(fitted.cut, 6),  # as scored: a coarser cut could pass a signal
             "fitted_on": str(source),
             "set_sha256": _digest(items),
             "questions": len(rows),
