@@ -192,7 +192,7 @@ def format_calibration(result: dict[str, Any]) -> str:
     lines = [
         f"{result['answerer']}: {result['questions']} questions "
         f"({result['answerable']} answerable, {result['unanswerable']} unanswerable)",
-        f"  {'':<22}{'cut':>7}{'answerable refused':>20}{'unanswerable refused':>22}"
+        f"  {'':<22}{'cut':>8}{'answerable refused':>20}{'unanswerable refused':>22}"
         f"{'balanced accuracy':>19}",
     ]
     for label, d in (
@@ -201,8 +201,8 @@ def format_calibration(result: dict[str, Any]) -> str:
         (f"held out ({FOLDS} folds)", result["held_out"]),
     ):
         lines.append(
-            f"  {label:<22}{d['cut']:>7}{d['answerable_refused']:>20}"
-            f"{d['unanswerable_refused']:>22}{d['balanced_accuracy']:>19}"
+            f"  {label:<22}{d['cut']:>8.4f}{d['answerable_refused']:>20.3f}"
+            f"{d['unanswerable_refused']:>22.3f}{d['balanced_accuracy']:>19.3f}"
         )
     lines.append(
         "  (fitted here: scored on the questions it was fitted on; held out: each fold refused "

@@ -79,3 +79,22 @@ def test_a_cut_that_does_not_hold_out_is_not_written(tmp_path, monkeypatch):
     assert not list(tmp_path.glob("calibration-*"))
     forced = module.calibrate(pipeline, items, "noise", write=True, force=True)
     assert forced["written"] and list(tmp_path.glob("calibration-*"))
+
+
+def test_the_human_report_shows_the_three_cuts_and_what_was_done():
+    from eval.grounding.calibrate import format_calibration
+
+    rows = {
+        "current": decide("extractive", [(0.3, True), (0.2, False)], 0.455).as_dict(),
+        "fitted": decide("extractive", [(0.3, True), (0.2, False)], 0.25).as_dict(),
+        "held_out": decide("extractive", [(0.3, True), (0.2, False)], 0.2512345).as_dict(),
+    }
+    base = {"answerer": "extractive", "questions": 2, "answerable": 1, "unanswerable": 1}
+    base |= {"setting": "answer.min_support", **rows}
+    shown = format_calibration({**base, "written": None, "not_written": "no better"})
+    lines = shown.splitlines()
+    assert [line.split()[0] for line in lines[2:5]] == ["in", "fitted", "held"]
+    assert "0.4550" in lines[2] and "0.2512" in lines[4] and "0.2512345" not in shown
+    assert lines[-1] == "not written: no better"
+    written = format_calibration({**base, "written": "/s/c.json", "not_written": None})
+    assert written.splitlines()[-1] == "written: answer.min_support = 0.25 in /s/c.json"
