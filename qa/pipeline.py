@@ -33,7 +33,7 @@ class Pipeline:
 
     def __init__(self, settings: Settings) -> None:
         # Refusal cuts fitted on this collection (qa calibrate) replace the defaults.
-        settings, self.calibration = apply_calibration(settings)
+        settings, _ = apply_calibration(settings)
         self.settings = settings
         self.catalog = Catalog(settings.store.path / "catalog.sqlite")
         self.store = ChunkStore(settings.store, encode=lambda texts: self.embedder.encode(texts))

@@ -117,9 +117,9 @@ def calibrate_command(
             settings = settings.model_copy(
                 update={"llm": settings.llm.model_copy(update={"provider": provider})}
             )
-        items = load_set(set_path) if set_path.is_file() else None
-        if items is None:
+        if not set_path.is_file():
             raise InputError(f"no such eval set: {set_path}")
+        items = load_set(set_path)
         pipeline = open_pipeline(settings)
         try:
             result = calibrate(pipeline, items, set_path, write=write, force=force)

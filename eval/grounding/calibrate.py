@@ -93,8 +93,9 @@ def cross_validated(answerer: str, rows: list[tuple[float, bool]], folds: int = 
     return Decision(sum(cuts) / len(cuts), sum(fair) / len(fair), sum(unfair) / len(unfair))
 
 
-def refusal_signals(pipeline: Pipeline, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Each question's refusal signal as its answerer reads it (nothing is generated)."""
+def check_calibratable(pipeline: Pipeline) -> tuple[str, str]:
+    """The (settings section, field) of the cut the pipeline's answerer refuses by, or a
+    ConfigError when that is not one cut `qa calibrate` can fit."""
     answerer: Any = pipeline.answerer
     name = answerer.name
     if name not in CALIBRATED:
@@ -103,15 +104,23 @@ def refusal_signals(pipeline: Pipeline, items: list[dict[str, Any]]) -> list[dic
         raise ConfigError("extractive is calibrated with QA_ANSWER__SUPPORT=score only")
     if name == "llamacpp" and (answerer.gate is None or answerer.refusal_model is not None):
         raise ConfigError("llamacpp is calibrated with QA_LLM__REFUSAL=first_token only")
+    return CALIBRATED[name]
+
+
+def refusal_signals(pipeline: Pipeline, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each question's refusal signal as its answerer reads it (nothing is generated)."""
+    check_calibratable(pipeline)
+    answerer: Any = pipeline.answerer
     rows = []
     for item in tqdm(items, desc="refusal signals", unit="q", file=sys.stderr):
         history = [Turn(t["role"], t["content"]) for t in item.get("history", [])]
         context, _, _ = pipeline._prepare(item["user_input"], None, None, history)
-        if name == "extractive":
-            ranked = answerer.rank(context)
-            value = ranked[0].score if ranked else 0.0
+        if answerer.name == "extractive":
+            value = answerer.support(context)
+        elif context.passages:  # the reader's gate, as ChatAnswerer.stream reads it
+            value = answerer.refusal_share(context, answerer.messages(context))[0]
         else:
-            value = answerer.gate(answerer.messages(context)) if context.passages else 1.0
+            value = 1.0  # nothing retrieved: refused whatever the cut
         rows.append(
             {
                 "question": item["user_input"],
@@ -145,7 +154,7 @@ def calibrate(
             f"{len(items) - answerable}"
         )
     name = pipeline.answerer.name
-    section, field = CALIBRATED.get(name, ("", ""))
+    section, field = check_calibratable(pipeline)
     per_question = refusal_signals(pipeline, items)
     rows = [(r["signal"], r["answerable"]) for r in per_question]
     current = getattr(getattr(pipeline.settings, section), field)

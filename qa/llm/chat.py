@@ -102,8 +102,7 @@ class ChatAnswerer:
     ) -> list[float]:
         """The refusal model's inputs for this question (the gate reads the prompt once)."""
         assert self.gate is not None
-        ranked = self._extractive.rank(context)
-        return refusal_features(self.gate(messages), ranked[0].score if ranked else 0.0)
+        return refusal_features(self.gate(messages), self._extractive.support(context))
 
     def refusal_share(
         self, context: AnswerContext, messages: list[tuple[str, str]]

@@ -50,16 +50,24 @@ class ExtractiveAnswerer:
         scored = [replace(c, learned=float(p)) for c, p in zip(candidates, learned, strict=True)]
         return sorted(scored, key=lambda c: c.score, reverse=True)
 
+    def support(self, context: AnswerContext) -> float:
+        """The score the abstain decision reads: that of the best type-matching sentence."""
+        return _best_score(self.rank(context))
+
     def compose(self, context: AnswerContext) -> Composition:
         # Support is the score of the very candidate the abstain decision looks at.
         candidates = self.rank(context)
-        support = candidates[0].score if candidates else 0.0
+        support = _best_score(candidates)
         chosen = select_sentences(candidates, self.settings)
         if not chosen:
             return Composition(load_prompt("abstention"), (), True, round(support, 4))
         text = " ".join(f"{c.quote} [{c.marker}]" for c in chosen)
         citations = tuple(c.citation() for c in chosen)
         return Composition(text, citations, False, round(support, 4))
+
+
+def _best_score(candidates: list[Candidate]) -> float:
+    return candidates[0].score if candidates else 0.0
 
 
 @register_llm("extractive")
